@@ -1,0 +1,101 @@
+//! Why the host could not load a rule set or start at all.
+//!
+//! A deny or a warning about a claim is never one of these: those are
+//! findings in an outcome. These mean the engine could not decide.
+
+use std::path::PathBuf;
+
+/// The host could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HostError {
+    /// Wasmtime refused the engine configuration.
+    #[error("cannot start the WebAssembly engine: {0}")]
+    Engine(String),
+}
+
+/// A rule set, or one of its plugins, could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The rule set file could not be read.
+    #[error("cannot read rule set `{path}`: {source}")]
+    ReadRuleSet {
+        /// The rule set file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The rule set is not valid TOML of the expected shape.
+    #[error("rule set `{path}` is not valid: {message}")]
+    InvalidRuleSet {
+        /// The rule set file.
+        path: PathBuf,
+        /// What is wrong, with its line where known.
+        message: String,
+    },
+    /// A plugin file could not be read.
+    #[error("payer `{entry}`: cannot read plugin `{path}`: {source}")]
+    ReadPlugin {
+        /// The payer entry naming it.
+        entry: String,
+        /// The plugin file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The plugin's bytes are not the ones the rule set pins.
+    #[error("payer `{entry}`: plugin `{path}` has sha256 {actual} but the rule set pins {expected}")]
+    HashMismatch {
+        /// The payer entry naming it.
+        entry: String,
+        /// The plugin file.
+        path: PathBuf,
+        /// The pinned hash.
+        expected: String,
+        /// The file's hash.
+        actual: String,
+    },
+    /// The file is not a payrules plugin component.
+    #[error("payer `{entry}`: `{path}` is not a payrules plugin: {message}")]
+    NotAPlugin {
+        /// The payer entry naming it.
+        entry: String,
+        /// The plugin file.
+        path: PathBuf,
+        /// What was found instead.
+        message: String,
+    },
+    /// The plugin was built against a contract version this host does not run.
+    #[error("payer `{entry}`: plugin `{path}` targets contract {found}, but this host supports {supported}")]
+    UnsupportedContract {
+        /// The payer entry naming it.
+        entry: String,
+        /// The plugin file.
+        path: PathBuf,
+        /// The version the plugin exports.
+        found: String,
+        /// The versions this host runs.
+        supported: String,
+    },
+    /// The plugin refused the payer's configuration.
+    #[error("payer `{entry}`: plugin `{plugin}` refused its configuration: {message}")]
+    InvalidConfig {
+        /// The payer entry.
+        entry: String,
+        /// The plugin's name.
+        plugin: String,
+        /// The plugin's reason, naming the key.
+        message: String,
+    },
+    /// The plugin trapped or ran out of budget while describing or configuring itself.
+    #[error("payer `{entry}`: plugin `{path}` failed while loading: {message}")]
+    PluginFailed {
+        /// The payer entry.
+        entry: String,
+        /// The plugin file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}

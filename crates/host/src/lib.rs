@@ -1,0 +1,34 @@
+//! The payrules runtime: rule sets, routing by payer and date, the wasmtime
+//! sandbox, and receipts.
+//!
+//! ```no_run
+//! use payrules_host::{Host, HostOptions};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let host = Host::new(HostOptions::default())?;
+//! let rules = host.load_rule_set("examples/rulesets/default.toml".as_ref())?;
+//! let mut evaluator = host.evaluator(rules);
+//! # let claim: payrules_model::Claim = todo!();
+//! let report = evaluator.evaluate(&claim);
+//! # Ok(()) }
+//! ```
+
+mod bindings;
+pub mod cache;
+mod error;
+mod failure;
+mod plugin;
+mod report;
+pub mod routing;
+mod ruleset;
+mod runtime;
+pub mod sandbox;
+
+pub use bindings::SUPPORTED_VERSIONS;
+pub use cache::CompileCache;
+pub use error::{HostError, LoadError};
+pub use failure::{EvaluationFailure, FailureKind};
+pub use plugin::{Plugin, sha256_hex};
+pub use report::{ClaimReport, Receipt, Verdict};
+pub use ruleset::describe_toml_error;
+pub use runtime::{Evaluator, Host, HostOptions, PayerPolicyEntry, RuleSet};
+pub use sandbox::SandboxLimits;

@@ -1,0 +1,152 @@
+//! The rule set file: which plugin and configuration serve which payer, when.
+
+use std::path::{Path, PathBuf};
+
+use payrules_model::Date;
+use serde::Deserialize;
+
+use crate::error::LoadError;
+use crate::sandbox::SandboxLimits;
+
+/// A rule set as written in TOML.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSetFile {
+    /// Rule set name, e.g. `default`.
+    pub name: String,
+    /// Rule set version, recorded in every receipt.
+    pub version: String,
+    /// What the rule set is for.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Sandbox limits for every plugin of the rule set.
+    #[serde(default)]
+    pub limits: LimitsFile,
+    /// One entry per payer policy and date range.
+    #[serde(default, rename = "payer")]
+    pub payers: Vec<PayerEntryFile>,
+}
+
+/// Sandbox limits as written in the rule set; omitted keys take the defaults.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsFile {
+    /// Fuel (roughly, WebAssembly instructions) one claim may use.
+    pub fuel: Option<u64>,
+    /// Wall-clock milliseconds one claim may take.
+    pub deadline_ms: Option<u64>,
+    /// Linear memory one plugin instance may grow to, in MiB.
+    pub memory_mib: Option<u64>,
+}
+
+impl LimitsFile {
+    /// The limits with defaults filled in.
+    pub fn resolve(&self) -> SandboxLimits {
+        let defaults = SandboxLimits::default();
+        SandboxLimits {
+            fuel: self.fuel.unwrap_or(defaults.fuel),
+            deadline_ms: self.deadline_ms.unwrap_or(defaults.deadline_ms),
+            memory_bytes: self.memory_mib.map_or(defaults.memory_bytes, |mib| mib.saturating_mul(1 << 20)),
+        }
+    }
+}
+
+/// One payer policy entry as written in the rule set.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayerEntryFile {
+    /// Entry name, unique in the rule set, e.g. `medicare`.
+    pub name: String,
+    /// Payer ids the entry serves (2010BB NM109 on an 837P).
+    pub payer_ids: Vec<String>,
+    /// The plugin component, relative to the rule set file.
+    pub plugin: PathBuf,
+    /// Hex sha256 the plugin file must have.
+    pub sha256: String,
+    /// First date of service the entry covers.
+    pub effective_from: Date,
+    /// Last date of service the entry covers, inclusive; open-ended when omitted.
+    #[serde(default)]
+    pub effective_to: Option<Date>,
+    /// The payer configuration handed to the plugin.
+    #[serde(default)]
+    pub config: toml::Table,
+}
+
+/// Reads and checks a rule set file: its shape, its dates, and that no two
+/// entries serve one payer id on one date.
+pub fn read_rule_set(path: &Path) -> Result<RuleSetFile, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::ReadRuleSet { path: path.to_path_buf(), source })?;
+    let invalid = |message: String| LoadError::InvalidRuleSet { path: path.to_path_buf(), message };
+    let file: RuleSetFile = toml::from_str(&text).map_err(|e| invalid(describe_toml_error(&text, &e)))?;
+    if file.payers.is_empty() {
+        return Err(invalid("it has no `[[payer]]` entries".to_owned()));
+    }
+    for (index, entry) in file.payers.iter().enumerate() {
+        let at = |message: String| invalid(format!("payer `{}`: {message}", entry.name));
+        if file.payers.iter().take(index).any(|e| e.name == entry.name) {
+            return Err(at("two entries have this name".to_owned()));
+        }
+        if entry.payer_ids.is_empty() {
+            return Err(at("`payer_ids` is empty".to_owned()));
+        }
+        if entry.sha256.len() != 64 || !entry.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(at(format!("`sha256` must be 64 hex digits, found `{}`", entry.sha256)));
+        }
+        if let Some(to) = entry.effective_to
+            && to < entry.effective_from
+        {
+            return Err(at(format!("`effective_to` {to} is before `effective_from` {}", entry.effective_from)));
+        }
+        for earlier in file.payers.iter().take(index) {
+            let shared = entry.payer_ids.iter().find(|id| earlier.payer_ids.contains(id));
+            if let Some(id) = shared
+                && ranges_overlap(earlier, entry)
+            {
+                return Err(at(format!(
+                    "its dates overlap those of `{}` for payer id `{id}`; each payer id needs one entry per date",
+                    earlier.name
+                )));
+            }
+        }
+    }
+    Ok(file)
+}
+
+fn ranges_overlap(a: &PayerEntryFile, b: &PayerEntryFile) -> bool {
+    let a_before_b = a.effective_to.is_some_and(|to| to < b.effective_from);
+    let b_before_a = b.effective_to.is_some_and(|to| to < a.effective_from);
+    !(a_before_b || b_before_a)
+}
+
+/// A TOML error as `line N: message`, on one line.
+pub fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().replace('\n', " ");
+    match error.span() {
+        Some(span) => {
+            let line = text.get(..span.start).map_or(1, |before| before.matches('\n').count() + 1);
+            format!("line {line}: {message}")
+        }
+        None => message,
+    }
+}
+
+/// The payer configuration as JSON, the form plugins read. TOML dates become
+/// `YYYY-MM-DD` strings.
+pub fn config_json(config: &toml::Table) -> String {
+    fn convert(value: &toml::Value) -> serde_json::Value {
+        match value {
+            toml::Value::String(s) => serde_json::Value::String(s.clone()),
+            toml::Value::Integer(i) => serde_json::Value::from(*i),
+            // Floats pass through as JSON numbers; plugins that take money refuse them.
+            toml::Value::Float(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, serde_json::Value::Number),
+            toml::Value::Boolean(b) => serde_json::Value::Bool(*b),
+            toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
+            toml::Value::Array(items) => serde_json::Value::Array(items.iter().map(convert).collect()),
+            toml::Value::Table(table) => {
+                serde_json::Value::Object(table.iter().map(|(k, v)| (k.clone(), convert(v))).collect())
+            }
+        }
+    }
+    serde_json::Value::Object(config.iter().map(|(k, v)| (k.clone(), convert(v))).collect()).to_string()
+}

@@ -1,0 +1,231 @@
+//! The host: one engine, one linker, loaded rule sets, and evaluators that
+//! keep warm plugin instances.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use payrules_model::{Claim, Date};
+use wasmtime::Engine;
+use wasmtime::component::Linker;
+
+use crate::cache::CompileCache;
+use crate::error::{HostError, LoadError};
+use crate::failure::EvaluationFailure;
+use crate::plugin::{Plugin, PluginInstance, PluginSource};
+use crate::report::{ClaimReport, Receipt, Verdict};
+use crate::routing::route;
+use crate::ruleset::{config_json, read_rule_set};
+use crate::sandbox::{self, EpochTicker, SandboxLimits, SandboxState};
+
+/// How to build a [`Host`].
+#[derive(Clone, Debug, Default)]
+pub struct HostOptions {
+    /// Where compiled plugins are cached; `None` compiles on every load.
+    pub cache: Option<CompileCache>,
+}
+
+/// The payrules runtime. One per process: plugins share its engine and linker.
+pub struct Host {
+    engine: Engine,
+    linker: Linker<SandboxState>,
+    cache: Option<CompileCache>,
+    _ticker: EpochTicker,
+}
+
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Host").field("cache", &self.cache).finish()
+    }
+}
+
+/// One payer policy of a loaded rule set.
+#[derive(Debug)]
+pub struct PayerPolicyEntry {
+    /// Entry name.
+    pub name: String,
+    /// Payer ids it serves.
+    pub payer_ids: Vec<String>,
+    /// First date of service covered.
+    pub effective_from: Date,
+    /// Last date of service covered, inclusive.
+    pub effective_to: Option<Date>,
+    /// The plugin.
+    pub plugin: Arc<Plugin>,
+    /// The payer configuration, as the JSON the plugin reads.
+    pub config_json: String,
+}
+
+impl PayerPolicyEntry {
+    /// Whether the entry covers `date`.
+    pub fn covers(&self, date: Date) -> bool {
+        date >= self.effective_from && self.effective_to.is_none_or(|to| date <= to)
+    }
+}
+
+/// A rule set whose plugins are loaded and whose configurations were accepted.
+#[derive(Debug)]
+pub struct RuleSet {
+    /// Rule set name.
+    pub name: String,
+    /// Rule set version.
+    pub version: String,
+    /// What the rule set is for.
+    pub description: Option<String>,
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Sandbox limits for its plugins.
+    pub limits: SandboxLimits,
+    /// Its payer policies.
+    pub entries: Vec<PayerPolicyEntry>,
+}
+
+impl Host {
+    /// Starts the engine and its deadline clock.
+    pub fn new(options: HostOptions) -> Result<Host, HostError> {
+        let engine = sandbox::engine()?;
+        let mut linker = Linker::new(&engine);
+        // The contract's `types` interface is imported for its types alone;
+        // defining it empty satisfies the import without granting anything.
+        linker
+            .instance("payrules:policy/types@0.1.0")
+            .map_err(|e| HostError::Engine(e.to_string()))?;
+        let ticker = EpochTicker::start(&engine);
+        Ok(Host { engine, linker, cache: options.cache, _ticker: ticker })
+    }
+
+    /// Loads a rule set: reads each plugin, checks its pin and contract, and
+    /// has it accept its payer configuration. Any refusal fails the whole load,
+    /// naming the entry, the file and the reason.
+    pub fn load_rule_set(&self, path: &Path) -> Result<Arc<RuleSet>, LoadError> {
+        let file = read_rule_set(path)?;
+        let limits = file.limits.resolve();
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut loaded: HashMap<(PathBuf, String), Arc<Plugin>> = HashMap::new();
+        let mut entries = Vec::with_capacity(file.payers.len());
+        for entry in &file.payers {
+            let plugin_path = base.join(&entry.plugin);
+            let key = (plugin_path.clone(), entry.sha256.to_ascii_lowercase());
+            let plugin = match loaded.get(&key) {
+                Some(plugin) => Arc::clone(plugin),
+                None => {
+                    let source = PluginSource { entry: &entry.name, path: &plugin_path, expected_sha256: Some(&entry.sha256) };
+                    let plugin = Arc::new(Plugin::load(&self.engine, &self.linker, self.cache.as_ref(), &limits, source)?);
+                    loaded.insert(key, Arc::clone(&plugin));
+                    plugin
+                }
+            };
+            let config_json = config_json(&entry.config);
+            self.configured_instance(&plugin, &limits, &config_json).map_err(|failure| match failure {
+                Configure::Refused(message) => {
+                    LoadError::InvalidConfig { entry: entry.name.clone(), plugin: plugin.info.name.clone(), message }
+                }
+                Configure::Failed(failure) => {
+                    LoadError::PluginFailed { entry: entry.name.clone(), path: plugin_path.clone(), message: failure.to_string() }
+                }
+            })?;
+            tracing::info!(entry = %entry.name, plugin = %plugin.info.name, version = %plugin.info.version, "payer policy loaded");
+            entries.push(PayerPolicyEntry {
+                name: entry.name.clone(),
+                payer_ids: entry.payer_ids.clone(),
+                effective_from: entry.effective_from,
+                effective_to: entry.effective_to,
+                plugin,
+                config_json,
+            });
+        }
+        Ok(Arc::new(RuleSet { name: file.name, version: file.version, description: file.description, path: path.to_path_buf(), limits, entries }))
+    }
+
+    /// Loads a plugin on its own, without a rule set or a pin, to look at it.
+    pub fn inspect_plugin(&self, path: &Path) -> Result<Plugin, LoadError> {
+        let source = PluginSource { entry: "(inspect)", path, expected_sha256: None };
+        Plugin::load(&self.engine, &self.linker, self.cache.as_ref(), &SandboxLimits::default(), source)
+    }
+
+    fn configured_instance(&self, plugin: &Plugin, limits: &SandboxLimits, config_json: &str) -> Result<PluginInstance, Configure> {
+        let mut instance = plugin.instantiate(&self.engine, limits).map_err(Configure::Failed)?;
+        instance.configure(limits, config_json).map_err(Configure::Failed)?.map_err(Configure::Refused)?;
+        Ok(instance)
+    }
+
+    /// An evaluator over `rule_set`. Use one per thread; it keeps a warm,
+    /// configured instance of each plugin it has used.
+    pub fn evaluator(&self, rule_set: Arc<RuleSet>) -> Evaluator<'_> {
+        Evaluator { host: self, rule_set, warm: HashMap::new() }
+    }
+}
+
+enum Configure {
+    Refused(String),
+    Failed(EvaluationFailure),
+}
+
+/// Evaluates claims against one rule set.
+///
+/// Instances are reused between claims for speed. An instance whose call
+/// failed is thrown away, so a trap in one claim never affects the next.
+pub struct Evaluator<'h> {
+    host: &'h Host,
+    rule_set: Arc<RuleSet>,
+    warm: HashMap<usize, PluginInstance>,
+}
+
+impl Evaluator<'_> {
+    /// The rule set in use.
+    pub fn rule_set(&self) -> &RuleSet {
+        &self.rule_set
+    }
+
+    /// Routes `claim` and evaluates it with its payer's plugin. Never fails:
+    /// routing problems and plugin failures are reported in the verdict.
+    pub fn evaluate(&mut self, claim: &Claim) -> ClaimReport {
+        let verdict = match route(&self.rule_set, claim) {
+            Err(finding) => Verdict::NotRouted { finding },
+            Ok(index) => self.evaluate_with(index, claim),
+        };
+        ClaimReport { claim_id: claim.id.clone(), payer_id: claim.payer.id.clone(), verdict }
+    }
+
+    fn evaluate_with(&mut self, index: usize, claim: &Claim) -> Verdict {
+        let rule_set = Arc::clone(&self.rule_set);
+        let Some(entry) = rule_set.entries.get(index) else {
+            let failure = EvaluationFailure::internal(format!("route chose entry {index}, which does not exist"));
+            return Verdict::Failed { failure, receipt: receipt(&rule_set, None, None) };
+        };
+        let limits = rule_set.limits;
+        let mut instance = match self.warm.remove(&index) {
+            Some(instance) => instance,
+            None => match self.host.configured_instance(&entry.plugin, &limits, &entry.config_json) {
+                Ok(instance) => instance,
+                Err(Configure::Failed(failure)) => return Verdict::Failed { failure, receipt: receipt(&rule_set, Some(entry), None) },
+                Err(Configure::Refused(message)) => {
+                    let failure = EvaluationFailure::internal(format!("the plugin refused a configuration it accepted at load: {message}"));
+                    return Verdict::Failed { failure, receipt: receipt(&rule_set, Some(entry), None) };
+                }
+            },
+        };
+        match instance.evaluate(&limits, claim) {
+            Ok((outcome, fuel)) => {
+                self.warm.insert(index, instance);
+                let totals = outcome.totals(claim);
+                Verdict::Evaluated { outcome, totals, receipt: receipt(&rule_set, Some(entry), Some(fuel)) }
+            }
+            Err(failure) => {
+                tracing::warn!(claim = %claim.id, plugin = %entry.plugin.info.name, %failure, "plugin failed; its instance is discarded");
+                Verdict::Failed { failure, receipt: receipt(&rule_set, Some(entry), None) }
+            }
+        }
+    }
+}
+
+fn receipt(rule_set: &RuleSet, entry: Option<&PayerPolicyEntry>, fuel_used: Option<u64>) -> Receipt {
+    Receipt {
+        rule_set: format!("{}@{}", rule_set.name, rule_set.version),
+        entry: entry.map(|e| e.name.clone()).unwrap_or_default(),
+        plugin: entry.map(|e| format!("{}@{}", e.plugin.info.name, e.plugin.info.version)).unwrap_or_default(),
+        plugin_sha256: entry.map(|e| e.plugin.sha256.clone()).unwrap_or_default(),
+        contract_version: entry.map(|e| e.plugin.info.contract_version.clone()).unwrap_or_default(),
+        fuel_used,
+    }
+}

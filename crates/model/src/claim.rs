@@ -1,0 +1,410 @@
+//! The claim as an EHR or clearinghouse hands it to payrules.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::codes::{Diagnosis, Modifier, ProcedureCode};
+use crate::date::Date;
+use crate::money::Money;
+
+/// A professional claim for outpatient therapy services.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Claim {
+    /// The submitter's claim identifier (CLM01 on an 837P).
+    pub id: String,
+    /// Who the claim is sent to.
+    pub payer: Payer,
+    /// Who was treated.
+    pub patient: Patient,
+    /// The practice that bills.
+    pub billing_provider: Provider,
+    /// The clinician who furnished the services.
+    pub rendering_provider: RenderingProvider,
+    /// Two-digit CMS place-of-service code; `11` (office) when omitted.
+    #[serde(default = "office")]
+    pub place_of_service: String,
+    /// ICD-10-CM codes in claim order; lines point into this list from 1.
+    #[serde(default)]
+    pub diagnoses: Vec<Diagnosis>,
+    /// The service lines.
+    pub lines: Vec<ServiceLine>,
+    /// What the claim alone cannot say about the episode of care.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub episode: Option<Episode>,
+}
+
+fn office() -> String {
+    "11".to_owned()
+}
+
+/// The kind of payer, which decides the family of rules that applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PayerKind {
+    /// Original Medicare Part B.
+    Medicare,
+    /// A commercial insurer.
+    Commercial,
+    /// A state Medicaid program.
+    Medicaid,
+    /// Workers' compensation.
+    WorkersComp,
+    /// The patient pays cash.
+    SelfPay,
+}
+
+/// The payer a claim is sent to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Payer {
+    /// The payer id that routes the claim (2010BB NM109 on an 837P).
+    pub id: String,
+    /// The payer's name.
+    pub name: String,
+    /// The kind of payer.
+    pub kind: PayerKind,
+}
+
+/// The patient.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Patient {
+    /// The practice's patient identifier.
+    pub id: String,
+    /// Date of birth.
+    pub birth_date: Date,
+}
+
+/// A provider identified by its National Provider Identifier.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provider {
+    /// Ten-digit NPI.
+    pub npi: String,
+    /// Name, for reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Whether a clinician is a licensed therapist or an assistant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClinicianRole {
+    /// A physical or occupational therapist, or a speech-language pathologist.
+    Therapist,
+    /// A physical or occupational therapist assistant (PTA/OTA).
+    Assistant,
+}
+
+/// The clinician who furnished the services.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenderingProvider {
+    /// Ten-digit NPI.
+    pub npi: String,
+    /// Name, for reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Therapist or assistant.
+    pub role: ClinicianRole,
+}
+
+/// Direct treatment minutes of one service line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreatmentMinutes {
+    /// All direct one-on-one minutes of the service.
+    pub total: u32,
+    /// How many of `total` an assistant furnished without the therapist.
+    #[serde(default)]
+    pub assistant: u32,
+}
+
+/// A clock time within the day, in minutes after midnight; written `HH:MM`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClockTime(u16);
+
+impl ClockTime {
+    /// A time from minutes after midnight; `1440` stands for the end of the day.
+    pub fn from_minutes(minutes: u16) -> Option<ClockTime> {
+        (minutes <= 1440).then_some(ClockTime(minutes))
+    }
+
+    /// Minutes after midnight.
+    pub fn minutes(self) -> u16 {
+        self.0
+    }
+}
+
+impl fmt::Display for ClockTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.0 / 60, self.0 % 60)
+    }
+}
+
+impl FromStr for ClockTime {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad = || format!("`{text}` is not a time like `09:15`");
+        let (hours, minutes) = text.split_once(':').ok_or_else(bad)?;
+        if hours.len() != 2 || minutes.len() != 2 {
+            return Err(bad());
+        }
+        let hours: u16 = hours.parse().map_err(|_| bad())?;
+        let minutes: u16 = minutes.parse().map_err(|_| bad())?;
+        if minutes >= 60 || hours > 24 || (hours == 24 && minutes > 0) {
+            return Err(bad());
+        }
+        Ok(ClockTime(hours * 60 + minutes))
+    }
+}
+
+impl Serialize for ClockTime {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ClockTime {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A span of the visit during which a service was furnished, end exclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeBlock {
+    /// When the block began.
+    pub start: ClockTime,
+    /// When it ended.
+    pub end: ClockTime,
+}
+
+/// One service line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceLine {
+    /// Line number (LX01 on an 837P), unique within the claim.
+    pub number: u32,
+    /// Date the service was furnished.
+    pub date_of_service: Date,
+    /// CPT or HCPCS code.
+    pub procedure: ProcedureCode,
+    /// Up to four modifiers, in billing order.
+    #[serde(default)]
+    pub modifiers: Vec<Modifier>,
+    /// Units billed; zero records a service done but not billed, whose minutes still count.
+    pub units: u32,
+    /// 1-based pointers into the claim's diagnoses.
+    #[serde(default)]
+    pub diagnosis_pointers: Vec<u8>,
+    /// The line charge.
+    #[serde(default)]
+    pub charge: Money,
+    /// Direct treatment minutes, when the record has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<TreatmentMinutes>,
+    /// When during the visit the service was furnished, when the record has it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub time_blocks: Vec<TimeBlock>,
+}
+
+impl ServiceLine {
+    /// Whether the line carries `modifier`.
+    pub fn has_modifier(&self, modifier: &str) -> bool {
+        self.modifiers.iter().any(|m| m == modifier)
+    }
+}
+
+/// Allowed amounts accrued this calendar year before the claim.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct YearToDate {
+    /// Physical therapy and speech-language pathology, combined.
+    #[serde(default)]
+    pub pt_slp: Money,
+    /// Occupational therapy.
+    #[serde(default)]
+    pub ot: Money,
+}
+
+/// A payer's authorisation for the episode.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Authorization {
+    /// The authorisation number.
+    pub number: String,
+    /// Visits authorised, when the authorisation counts them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visits: Option<u32>,
+    /// Whether it was given in writing.
+    #[serde(default)]
+    pub written: bool,
+}
+
+/// Context about the episode of care that the claim itself does not carry.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Episode {
+    /// First treatment day of the plan of care; the evaluation counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_of_care_start: Option<Date>,
+    /// Date the plan of care was certified (signed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_of_care_certified: Option<Date>,
+    /// Date of the latest recertification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_of_care_recertified: Option<Date>,
+    /// Treatment days since the last progress report, counting this visit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treatment_days_since_progress_report: Option<u32>,
+    /// Whether the plan of care documents functional goals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub functional_goals_documented: Option<bool>,
+    /// Allowed amounts accrued this year before this claim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year_to_date_allowed: Option<YearToDate>,
+    /// This visit's number in the benefit year, or per injury for workers' comp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visit_number: Option<u32>,
+    /// Date of the industrial injury.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub injury_date: Option<Date>,
+    /// The workers' compensation claim number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub injury_claim_number: Option<String>,
+    /// The payer's authorisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization: Option<Authorization>,
+    /// Whether the visits fall under a post-surgical treatment schedule.
+    #[serde(default)]
+    pub post_surgical: bool,
+}
+
+/// A claim that breaks a rule of the claim format itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{field}`: {message}")]
+pub struct ClaimError {
+    /// Path of the offending field, e.g. `lines[1].modifiers`.
+    pub field: String,
+    /// What was expected.
+    pub message: String,
+}
+
+fn claim_error(field: impl Into<String>, message: impl Into<String>) -> ClaimError {
+    ClaimError { field: field.into(), message: message.into() }
+}
+
+/// Whether `npi` is ten digits with a valid Luhn check digit (prefix 80840).
+pub fn is_valid_npi(npi: &str) -> bool {
+    if npi.len() != 10 || !npi.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    // The NPI check digit is the Luhn digit of "80840" followed by the first nine digits.
+    let digits = "80840".bytes().chain(npi.bytes().take(9)).map(|b| u32::from(b - b'0'));
+    let sum: u32 = digits
+        .rev()
+        .enumerate()
+        .map(|(i, d)| if i % 2 == 0 { let doubled = d * 2; if doubled > 9 { doubled - 9 } else { doubled } } else { d })
+        .sum();
+    let check = (10 - sum % 10) % 10;
+    npi.bytes().last().map(|b| u32::from(b - b'0')) == Some(check)
+}
+
+impl Claim {
+    /// Checks what serde cannot: counts, ranges, references between fields.
+    pub fn validate(&self) -> Result<(), ClaimError> {
+        if self.id.trim().is_empty() {
+            return Err(claim_error("id", "must not be empty"));
+        }
+        if self.payer.id.trim().is_empty() {
+            return Err(claim_error("payer.id", "must not be empty"));
+        }
+        if !is_valid_npi(&self.billing_provider.npi) {
+            return Err(claim_error("billing_provider.npi", format!("`{}` is not a valid ten-digit NPI", self.billing_provider.npi)));
+        }
+        if !is_valid_npi(&self.rendering_provider.npi) {
+            return Err(claim_error("rendering_provider.npi", format!("`{}` is not a valid ten-digit NPI", self.rendering_provider.npi)));
+        }
+        let pos = &self.place_of_service;
+        if pos.len() != 2 || !pos.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(claim_error("place_of_service", format!("`{pos}` is not a two-digit place-of-service code")));
+        }
+        if self.lines.is_empty() {
+            return Err(claim_error("lines", "a claim needs at least one service line"));
+        }
+        let mut numbers = std::collections::BTreeSet::new();
+        for (index, line) in self.lines.iter().enumerate() {
+            let at = |field: &str| format!("lines[{index}].{field}");
+            if line.number == 0 || !numbers.insert(line.number) {
+                return Err(claim_error(at("number"), format!("line number {} must be positive and unique", line.number)));
+            }
+            if line.modifiers.len() > 4 {
+                return Err(claim_error(at("modifiers"), format!("at most four modifiers, found {}", line.modifiers.len())));
+            }
+            if line.diagnosis_pointers.len() > 4 {
+                return Err(claim_error(at("diagnosis_pointers"), "at most four diagnosis pointers"));
+            }
+            for pointer in &line.diagnosis_pointers {
+                if *pointer == 0 || usize::from(*pointer) > self.diagnoses.len() {
+                    return Err(claim_error(
+                        at("diagnosis_pointers"),
+                        format!("pointer {pointer} does not name one of the claim's {} diagnoses", self.diagnoses.len()),
+                    ));
+                }
+            }
+            if line.charge < Money::ZERO {
+                return Err(claim_error(at("charge"), "must not be negative"));
+            }
+            if let Some(minutes) = line.minutes {
+                if minutes.assistant > minutes.total {
+                    return Err(claim_error(at("minutes.assistant"), "assistant minutes cannot exceed the total"));
+                }
+                if minutes.total > 24 * 60 {
+                    return Err(claim_error(at("minutes.total"), "more minutes than a day holds"));
+                }
+            }
+            for (block_index, block) in line.time_blocks.iter().enumerate() {
+                if block.start >= block.end {
+                    return Err(claim_error(at(&format!("time_blocks[{block_index}]")), "a block must end after it starts"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The earliest date of service on the claim.
+    pub fn first_date_of_service(&self) -> Option<Date> {
+        self.lines.iter().map(|line| line.date_of_service).min()
+    }
+
+    /// The line with `number`.
+    pub fn line(&self, number: u32) -> Option<&ServiceLine> {
+        self.lines.iter().find(|line| line.number == number)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn npi_check_digit() {
+        assert!(is_valid_npi("1234567893"));
+        assert!(!is_valid_npi("1234567890"));
+        assert!(!is_valid_npi("123456789"));
+    }
+
+    #[test]
+    fn clock_times() {
+        assert_eq!("09:15".parse::<ClockTime>().unwrap().minutes(), 555);
+        assert!("9:15".parse::<ClockTime>().is_err());
+        assert!("09:60".parse::<ClockTime>().is_err());
+        assert_eq!(ClockTime::from_minutes(555).unwrap().to_string(), "09:15");
+    }
+}

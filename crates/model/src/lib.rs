@@ -1,0 +1,27 @@
+//! The payrules billing model: claims, service lines, codes, modifiers, money,
+//! units math and findings.
+//!
+//! Pure and without I/O, so the same types serve the host and, compiled to
+//! wasm32, every payer plugin.
+
+pub mod claim;
+pub mod codes;
+#[doc(hidden)]
+pub mod contract;
+pub mod date;
+pub mod finding;
+pub mod money;
+pub mod outcome;
+pub mod policy;
+pub mod units;
+
+pub use claim::{
+    Authorization, Claim, ClaimError, ClinicianRole, ClockTime, Episode, Patient, Payer, PayerKind, Provider,
+    RenderingProvider, ServiceLine, TimeBlock, TreatmentMinutes, YearToDate,
+};
+pub use codes::{CodeError, CodeInfo, Diagnosis, Discipline, Modifier, ProcedureCode, UnitBasis, code_info};
+pub use date::{Date, DateError};
+pub use finding::{AdjustmentGroup, Applicability, Denial, Fact, Finding, Fix, FixAction, Severity};
+pub use money::{Money, MoneyError};
+pub use outcome::{ClaimTotals, LineResult, LineStatus, Outcome, PriceStep};
+pub use policy::{CONTRACT_VERSION, ConfigError, EvaluationError, PluginInfo, RuleInfo};

@@ -1,0 +1,105 @@
+//! What a payer would do with each line, and with the claim as a whole.
+
+use serde::{Deserialize, Serialize};
+
+use crate::claim::Claim;
+use crate::finding::{Finding, Severity};
+use crate::money::Money;
+
+/// What the payer would do with a line as submitted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LineStatus {
+    /// Paid as billed.
+    Payable,
+    /// Paid, but for fewer units or a lower amount than billed.
+    Adjusted,
+    /// Not paid.
+    Denied,
+}
+
+/// One step of the pricing arithmetic.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceStep {
+    /// What the step does, e.g. `2 units x $28.79`.
+    pub description: String,
+    /// The running amount after the step.
+    pub amount: Money,
+}
+
+/// The payer's expected treatment of one service line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineResult {
+    /// The service line number.
+    pub line: u32,
+    /// Units the line should carry under this policy, given its minutes.
+    pub correct_units: u32,
+    /// Units the payer would allow on the line as submitted.
+    pub allowed_units: u32,
+    /// Whether the payer would pay the line as submitted.
+    pub status: LineStatus,
+    /// The payer's allowed amount for the line as submitted.
+    pub expected_allowed: Money,
+    /// What the payer itself would pay, after patient cost sharing.
+    pub expected_payment: Money,
+    /// How the amounts were reached.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub price_steps: Vec<PriceStep>,
+}
+
+/// Everything a payer policy says about one claim.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    /// One result per service line, in line order.
+    pub lines: Vec<LineResult>,
+    /// The findings, claim-level and line-level.
+    pub findings: Vec<Finding>,
+}
+
+/// Claim-level sums of an outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimTotals {
+    /// Sum of the line charges.
+    pub billed: Money,
+    /// Sum of the expected allowed amounts.
+    pub expected_allowed: Money,
+    /// Sum of the expected payer payments.
+    pub expected_payment: Money,
+    /// The patient's expected share of the allowed amount.
+    pub patient_responsibility: Money,
+    /// Findings of each severity: info, warning, error.
+    pub findings: [u32; 3],
+}
+
+impl Outcome {
+    /// The most serious finding's severity, if any.
+    pub fn worst_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    /// The result for line `number`.
+    pub fn line(&self, number: u32) -> Option<&LineResult> {
+        self.lines.iter().find(|l| l.line == number)
+    }
+
+    /// Sums the outcome against the claim it is for.
+    pub fn totals(&self, claim: &Claim) -> ClaimTotals {
+        let billed = claim.lines.iter().fold(Money::ZERO, |sum, l| sum.saturating_add(l.charge));
+        let expected_allowed = self.lines.iter().fold(Money::ZERO, |sum, l| sum.saturating_add(l.expected_allowed));
+        let expected_payment = self.lines.iter().fold(Money::ZERO, |sum, l| sum.saturating_add(l.expected_payment));
+        let patient_responsibility = expected_allowed.checked_sub(expected_payment).unwrap_or(Money::ZERO);
+        let mut findings = [0u32; 3];
+        for finding in &self.findings {
+            let slot = match finding.severity {
+                Severity::Info => &mut findings[0],
+                Severity::Warning => &mut findings[1],
+                Severity::Error => &mut findings[2],
+            };
+            *slot = slot.saturating_add(1);
+        }
+        ClaimTotals { billed, expected_allowed, expected_payment, patient_responsibility, findings }
+    }
+}

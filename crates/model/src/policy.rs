@@ -1,0 +1,48 @@
+//! What a payer-policy plugin says about itself, and how it refuses input.
+
+use serde::{Deserialize, Serialize};
+
+/// The contract version this model matches: `payrules:policy@0.1.0`.
+pub const CONTRACT_VERSION: &str = "0.1.0";
+
+/// A rule a plugin can fire.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleInfo {
+    /// Stable rule id.
+    pub id: String,
+    /// One-line title.
+    pub title: String,
+    /// The policy source.
+    pub citation: String,
+}
+
+/// Who a plugin is and which rules it can fire.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginInfo {
+    /// Plugin name, e.g. `medicare`.
+    pub name: String,
+    /// Plugin version.
+    pub version: String,
+    /// The contract version it was built against.
+    pub contract_version: String,
+    /// Every rule it can fire.
+    pub rules: Vec<RuleInfo>,
+}
+
+/// A payer configuration the plugin refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{}{message}", if field.is_empty() { String::new() } else { format!("`{field}`: ") })]
+pub struct ConfigError {
+    /// Dotted path of the offending key; empty for the whole table.
+    pub field: String,
+    /// What was expected.
+    pub message: String,
+}
+
+/// The plugin could not decide about a claim at all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct EvaluationError {
+    /// Why.
+    pub message: String,
+}

@@ -1,0 +1,156 @@
+//! What a payrules plugin author imports.
+//!
+//! A payer policy is a type that implements [`PayerPolicy`], plus one call to
+//! [`export_policy!`]. The generated WIT bindings stay inside this crate: a
+//! plugin works with the billing model's types only.
+//!
+//! ```ignore
+//! use payrules_pdk::{export_policy, PayerPolicy, PluginInfo, Claim, Outcome, ConfigError, EvaluationError};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Config { units_per_visit: u32 }
+//!
+//! struct Acme(Config);
+//!
+//! impl PayerPolicy for Acme {
+//!     type Config = Config;
+//!     fn describe() -> PluginInfo { payrules_pdk::plugin_info("acme", "0.1.0", &[]) }
+//!     fn configure(config: Config) -> Result<Self, ConfigError> { Ok(Acme(config)) }
+//!     fn evaluate(&self, claim: &Claim) -> Result<Outcome, EvaluationError> { Ok(Outcome::default()) }
+//! }
+//!
+//! export_policy!(Acme);
+//! ```
+//!
+//! The same crate also builds natively (as an `rlib`), where the macro exports
+//! nothing; that is how a policy is benchmarked against its sandboxed build.
+
+pub use payrules_model as model;
+pub use payrules_model::{
+    AdjustmentGroup, Applicability, CONTRACT_VERSION, Claim, ConfigError, Date, Denial, EvaluationError, Finding,
+    FixAction, LineResult, LineStatus, Money, Outcome, PluginInfo, PriceStep, RuleInfo, ServiceLine, Severity,
+};
+
+/// A payer's billing policy.
+///
+/// The host creates one instance per configuration and may evaluate many
+/// claims with it, so `evaluate` must not depend on earlier calls: it takes
+/// `&self`, and a policy keeps no state between claims.
+pub trait PayerPolicy: Sized + 'static {
+    /// The payer configuration from the rule set, read from JSON.
+    type Config: serde::de::DeserializeOwned;
+
+    /// Names the plugin and lists every rule it can fire.
+    fn describe() -> PluginInfo;
+
+    /// Checks the configuration once, when the rule set loads.
+    fn configure(config: Self::Config) -> Result<Self, ConfigError>;
+
+    /// Checks one claim. A deny or a warning is a finding in the outcome;
+    /// an error means the policy could not decide at all.
+    fn evaluate(&self, claim: &Claim) -> Result<Outcome, EvaluationError>;
+}
+
+/// Builds a [`PluginInfo`] stamped with this PDK's contract version.
+///
+/// `rules` lists `(id, title, citation)` for each rule the plugin can fire.
+pub fn plugin_info(name: &str, version: &str, rules: &[(&str, &str, &str)]) -> PluginInfo {
+    PluginInfo {
+        name: name.to_owned(),
+        version: version.to_owned(),
+        contract_version: CONTRACT_VERSION.to_owned(),
+        rules: rules
+            .iter()
+            .map(|(id, title, citation)| RuleInfo {
+                id: (*id).to_owned(),
+                title: (*title).to_owned(),
+                citation: (*citation).to_owned(),
+            })
+            .collect(),
+    }
+}
+
+/// Reads a configuration from JSON, naming the offending key on failure.
+pub fn read_config<C: serde::de::DeserializeOwned>(json: &str) -> Result<C, ConfigError> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let field = error.path().to_string();
+        ConfigError { field: if field == "." { String::new() } else { field }, message: error.into_inner().to_string() }
+    })
+}
+
+/// Configures a policy from JSON text: what the host's `configure` call does.
+pub fn configure_from_json<P: PayerPolicy>(json: &str) -> Result<P, ConfigError> {
+    P::configure(read_config(json)?)
+}
+
+#[doc(hidden)]
+pub mod __bindings {
+    wit_bindgen::generate!({
+        path: "../../wit/since_v0.1.0",
+        world: "payer-policy",
+        pub_export_macro: true,
+        export_macro_name: "__export_payer_policy",
+        default_bindings_module: "::payrules_pdk::__bindings",
+    });
+}
+
+payrules_model::__contract_conversions!(crate::__bindings::payrules::policy::types);
+
+#[doc(hidden)]
+pub mod __private {
+    use std::any::Any;
+    use std::cell::RefCell;
+    use std::marker::PhantomData;
+
+    use crate::__bindings::exports::payrules::policy::policy::Guest;
+    use crate::__bindings::payrules::policy::types as t;
+    use crate::{Claim, EvaluationError, PayerPolicy};
+
+    /// Connects a [`PayerPolicy`] to the generated export trait.
+    pub struct Adapter<P>(PhantomData<P>);
+
+    thread_local! {
+        // The configured policy of this instance; type-erased so one slot
+        // serves whichever policy the plugin exports.
+        static CONFIGURED: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+    }
+
+    impl<P: PayerPolicy> Guest for Adapter<P> {
+        fn describe() -> t::PluginInfo {
+            P::describe().into()
+        }
+
+        fn configure(config: String) -> Result<(), t::ConfigError> {
+            let policy = crate::configure_from_json::<P>(&config)?;
+            CONFIGURED.with_borrow_mut(|slot| *slot = Some(Box::new(policy)));
+            Ok(())
+        }
+
+        fn evaluate(claim: t::Claim) -> Result<t::Outcome, t::EvaluationError> {
+            let claim = Claim::try_from(claim)
+                .map_err(|e| EvaluationError { message: format!("the host sent a claim this plugin cannot read: {e}") })?;
+            CONFIGURED.with_borrow(|slot| {
+                let policy = slot.as_ref().and_then(|p| p.downcast_ref::<P>()).ok_or_else(|| EvaluationError {
+                    message: "the plugin was asked to evaluate before it was configured".to_owned(),
+                })?;
+                policy.evaluate(&claim).map(Into::into).map_err(Into::into)
+            })
+        }
+    }
+}
+
+/// Exports a [`PayerPolicy`] as the plugin's implementation of the contract.
+///
+/// On wasm32 this emits the component exports; on other targets it emits
+/// nothing, so the policy crate also builds as a native library.
+#[macro_export]
+macro_rules! export_policy {
+    ($policy:ty) => {
+        #[cfg(target_arch = "wasm32")]
+        #[doc(hidden)]
+        type __PayrulesExportedPolicy = $crate::__private::Adapter<$policy>;
+        #[cfg(target_arch = "wasm32")]
+        $crate::__bindings::__export_payer_policy!(__PayrulesExportedPolicy with_types_in $crate::__bindings);
+    };
+}

@@ -1,0 +1,51 @@
+//! Medicare Part B outpatient therapy policy: the first slice.
+//!
+//! - Timed-code units by the 8-minute total-time rule, with allocation
+//!   (CMS 100-04 ch.5 20.2).
+//! - Service-based codes at one unit a day.
+//! - GP/GO/GN on always-therapy codes (CMS 100-04 ch.5 20.1).
+//! - Bundled codes such as 97010 never paid separately; codes Medicare does
+//!   not recognise, such as 97014, billed as their replacement.
+//! - Expected allowed amount and payment from the configured fee schedule.
+
+mod config;
+mod lines;
+mod pricing;
+mod rules;
+mod timed;
+mod work;
+
+use payrules_pdk::{Claim, ConfigError, EvaluationError, Outcome, PayerPolicy, PluginInfo, export_policy};
+
+pub use config::MedicareConfig;
+use config::Settings;
+use work::LineWork;
+
+/// The Medicare policy, configured.
+#[derive(Debug)]
+pub struct Medicare {
+    settings: Settings,
+}
+
+impl PayerPolicy for Medicare {
+    type Config = MedicareConfig;
+
+    fn describe() -> PluginInfo {
+        payrules_pdk::plugin_info("medicare", env!("CARGO_PKG_VERSION"), rules::RULES)
+    }
+
+    fn configure(config: MedicareConfig) -> Result<Self, ConfigError> {
+        Ok(Medicare { settings: Settings::try_from(config)? })
+    }
+
+    fn evaluate(&self, claim: &Claim) -> Result<Outcome, EvaluationError> {
+        let mut work: Vec<LineWork> = claim.lines.iter().map(LineWork::new).collect();
+        let mut findings = Vec::new();
+        lines::check_codes(&self.settings, claim, &mut work, &mut findings);
+        timed::check_units(&self.settings, claim, &mut work, &mut findings);
+        let lines = pricing::price_lines(&self.settings, claim, &work, &mut findings);
+        Ok(Outcome { lines, findings })
+    }
+}
+
+export_policy!(Medicare);

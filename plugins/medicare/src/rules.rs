@@ -1,0 +1,53 @@
+//! The rules of the first Medicare slice, and the ids they report under.
+
+/// `(id, title, citation)` of every rule this plugin can fire.
+pub const RULES: &[(&str, &str, &str)] = &[
+    (UNITS_OVER, "More timed units billed than the day's total timed minutes support", "CMS 100-04 ch.5 20.2"),
+    (UNITS_UNDER_8, "Timed services of under 8 minutes in all are billed", "CMS 100-04 ch.5 20.2"),
+    (
+        UNITS_PER_CODE,
+        "A timed code billed below its whole 15-minute units, or more than one unit above them",
+        "CMS 100-04 ch.5 20.2 ex.2",
+    ),
+    (UNITS_UNDER, "Fewer timed units billed than the day's total timed minutes support", "CMS 100-04 ch.5 20.2"),
+    (
+        UNITS_ALLOCATION,
+        "A leftover unit billed on a code with fewer leftover minutes than another",
+        "CMS 100-04 ch.5 20.2 ex.1 and ex.3",
+    ),
+    (MINUTES_MISSING, "A timed code has no treatment minutes, so the 8-minute rule could not run", "CMS 100-04 ch.5 20.2"),
+    (UNTIMED_UNITS, "A service-based code billed for more than one unit a day", "CMS 100-04 ch.5 20.2; Transmittal 1019"),
+    (THERAPY_MODIFIER, "An always-therapy code without GP, GO or GN", "CMS 100-04 ch.5 20.1"),
+    (BUNDLED, "A code Medicare never pays separately (fee schedule status B)", "Palmetto GBA JJ/JM, 97010 status B"),
+    (CODE_INVALID, "A code Medicare does not recognise; another code is billed instead", "codingahead 97014; rule set replaced_codes"),
+    (DUPLICATE_LINE, "A timed code on more than one line for one date of service", "CMS 100-04 ch.5 20.2; FCSO (claims from 2021-04-19)"),
+    (PRICE_MISSING, "No fee schedule amount is configured for the code", "rule set fee_schedule"),
+    (CODE_UNKNOWN, "Not a therapy code this plugin checks", "payrules therapy code table"),
+];
+
+/// More timed units than the total minutes support.
+pub const UNITS_OVER: &str = "MCR-UNITS-OVER";
+/// Under 8 timed minutes on the day, yet billed.
+pub const UNITS_UNDER_8: &str = "MCR-UNITS-UNDER-8";
+/// A code below its whole units or above them plus one.
+pub const UNITS_PER_CODE: &str = "MCR-UNITS-PER-CODE";
+/// Fewer timed units than the minutes support.
+pub const UNITS_UNDER: &str = "MCR-UNITS-UNDER";
+/// A leftover unit on the wrong code.
+pub const UNITS_ALLOCATION: &str = "MCR-UNITS-ALLOCATION";
+/// Timed code without minutes.
+pub const MINUTES_MISSING: &str = "MCR-MINUTES-MISSING";
+/// Service-based code over one unit a day.
+pub const UNTIMED_UNITS: &str = "MCR-UNTIMED-UNITS";
+/// Missing GP/GO/GN.
+pub const THERAPY_MODIFIER: &str = "MCR-THERAPY-MODIFIER";
+/// Never paid separately.
+pub const BUNDLED: &str = "MCR-BUNDLED";
+/// Not recognised by Medicare.
+pub const CODE_INVALID: &str = "MCR-CODE-INVALID";
+/// One timed code on several lines for a date.
+pub const DUPLICATE_LINE: &str = "MCR-DUPLICATE-LINE";
+/// No price configured.
+pub const PRICE_MISSING: &str = "MCR-PRICE-MISSING";
+/// Code outside the therapy table.
+pub const CODE_UNKNOWN: &str = "MCR-CODE-UNKNOWN";

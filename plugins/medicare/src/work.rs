@@ -1,0 +1,41 @@
+//! The running verdict on each line while the rules look at it.
+
+use payrules_pdk::ServiceLine;
+
+/// What the rules have decided about one line so far.
+#[derive(Clone, Debug)]
+pub struct LineWork {
+    /// The line number.
+    pub number: u32,
+    /// Units billed.
+    pub billed: u32,
+    /// Units the line should carry.
+    pub correct: u32,
+    /// Whether a rule denies the line as submitted.
+    pub denied: bool,
+    /// Whether a rule has already settled the line's units, so the units rules skip it.
+    pub settled: bool,
+}
+
+impl LineWork {
+    /// A line not yet looked at: its billed units are taken as correct.
+    pub fn new(line: &ServiceLine) -> LineWork {
+        LineWork { number: line.number, billed: line.units, correct: line.units, denied: false, settled: false }
+    }
+
+    /// Marks the line denied as submitted.
+    pub fn deny(&mut self) {
+        self.denied = true;
+    }
+
+    /// Fixes the line's correct units, so the units rules leave it alone.
+    pub fn settle(&mut self, correct: u32) {
+        self.correct = correct;
+        self.settled = true;
+    }
+
+    /// Units the payer allows as submitted: none when denied, never more than billed.
+    pub fn allowed(&self) -> u32 {
+        if self.denied { 0 } else { self.billed.min(self.correct) }
+    }
+}

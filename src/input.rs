@@ -1,0 +1,152 @@
+//! Reading claims from JSON or TOML files, one claim or many per file, with
+//! errors that say where: file, line, claim and field.
+
+use std::path::Path;
+
+use anyhow::Result;
+use payrules_model::Claim;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// One claim read from an input, or why it could not be read.
+#[derive(Debug)]
+pub struct ClaimInput {
+    /// Where the claim came from: `file:line` and its position in the file.
+    pub source: String,
+    /// The claim id, when it could be read.
+    pub claim_id: Option<String>,
+    /// The claim, or what is wrong with it.
+    pub claim: Result<Claim, String>,
+}
+
+/// Reads every claim in `path` (`-` for standard input). A file that cannot be
+/// read or parsed at all still yields one record, so nothing is silently lost.
+pub fn read_claims(path: &Path) -> Vec<ClaimInput> {
+    let name = path.display().to_string();
+    let text = if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map(|_| text)
+    } else {
+        std::fs::read_to_string(path)
+    };
+    let text = match text {
+        Ok(text) => text,
+        Err(error) => return vec![file_error(&name, format!("cannot read the file: {error}"))],
+    };
+    if looks_like_json(path, &text) { read_json(&name, &text) } else { read_toml(&name, &text) }
+}
+
+fn file_error(name: &str, message: String) -> ClaimInput {
+    ClaimInput { source: name.to_owned(), claim_id: None, claim: Err(message) }
+}
+
+fn looks_like_json(path: &Path, text: &str) -> bool {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("json") => true,
+        Some("toml") => false,
+        _ => text.trim_start().starts_with(['{', '[']),
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset).map_or(1, |before| before.matches('\n').count() + 1)
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    id: Option<serde_json::Value>,
+}
+
+fn read_json(name: &str, text: &str) -> Vec<ClaimInput> {
+    let top: &RawValue = match serde_json::from_str(text) {
+        Ok(top) => top,
+        Err(error) => return vec![file_error(name, format!("line {}: not valid JSON: {error}", error.line()))],
+    };
+    let raw_claims: Vec<&RawValue> = match top.get().trim_start().chars().next() {
+        Some('[') => match serde_json::from_str(top.get()) {
+            Ok(claims) => claims,
+            Err(error) => return vec![file_error(name, format!("not a list of claims: {error}"))],
+        },
+        _ => {
+            #[derive(Deserialize)]
+            struct Wrapped<'a> {
+                #[serde(borrow)]
+                claims: Option<Vec<&'a RawValue>>,
+            }
+            match serde_json::from_str::<Wrapped<'_>>(top.get()) {
+                Ok(Wrapped { claims: Some(claims) }) => claims,
+                _ => vec![top],
+            }
+        }
+    };
+    let many = raw_claims.len() > 1;
+    raw_claims
+        .into_iter()
+        .enumerate()
+        .map(|(index, raw)| {
+            let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+            let first_line = line_of(text, offset);
+            let claim_id = serde_json::from_str::<IdOnly>(raw.get()).ok().and_then(|i| i.id).map(|id| match id {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            });
+            let source = if many { format!("{name}:{first_line} (claim {})", index + 1) } else { format!("{name}:{first_line}") };
+            let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+            let claim = serde_path_to_error::deserialize::<_, Claim>(&mut deserializer)
+                .map_err(|error| {
+                    let line = first_line + error.inner().line().saturating_sub(1);
+                    format!("{name}:{line}: `{}`: {}", error.path(), strip_position(&error.inner().to_string()))
+                })
+                .and_then(|claim| validated(name, first_line, claim));
+            ClaimInput { source, claim_id, claim }
+        })
+        .collect()
+}
+
+/// serde_json appends "at line L column C" relative to the claim; the caller
+/// reports the absolute line instead.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message.get(..at).unwrap_or(message).to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn validated(name: &str, line: usize, claim: Claim) -> Result<Claim, String> {
+    claim.validate().map_err(|error| format!("{name}:{line}: {error}"))?;
+    Ok(claim)
+}
+
+fn read_toml(name: &str, text: &str) -> Vec<ClaimInput> {
+    let table: toml::Table = match toml::from_str(text) {
+        Ok(table) => table,
+        Err(error) => return vec![file_error(name, format!("not valid TOML: {}", payrules_host::describe_toml_error(text, &error)))],
+    };
+    #[derive(Deserialize)]
+    struct Wrapped {
+        claims: Vec<toml::Spanned<toml::Table>>,
+    }
+    let claims: Vec<(usize, toml::Table)> = if table.contains_key("claims") {
+        match toml::from_str::<Wrapped>(text) {
+            Ok(wrapped) => wrapped.claims.into_iter().map(|c| (line_of(text, c.span().start), c.into_inner())).collect(),
+            Err(error) => {
+                return vec![file_error(name, format!("`claims` must be an array of tables: {}", payrules_host::describe_toml_error(text, &error)))];
+            }
+        }
+    } else {
+        vec![(1, table)]
+    };
+    let many = claims.len() > 1;
+    claims
+        .into_iter()
+        .enumerate()
+        .map(|(index, (line, table))| {
+            let claim_id = table.get("id").map(|id| id.as_str().map_or_else(|| id.to_string(), str::to_owned));
+            let source = if many { format!("{name}:{line} (claim {})", index + 1) } else { format!("{name}:{line}") };
+            let claim = serde_path_to_error::deserialize::<_, Claim>(toml::Value::Table(table))
+                .map_err(|error| format!("{name}:{line}: `{}`: {}", error.path(), error.inner().message().replace('\n', " ")))
+                .and_then(|claim| validated(name, line, claim));
+            ClaimInput { source, claim_id, claim }
+        })
+        .collect()
+}

@@ -1,0 +1,175 @@
+//! `payrules`: check outpatient therapy claims against each payer's billing
+//! policy before they are sent.
+
+mod input;
+mod render;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use payrules_host::{CompileCache, Host, HostOptions, Verdict};
+use serde_json::json;
+
+/// The rule set used when `--rules` is not given and `PAYRULES_RULES` is unset.
+const BUNDLED_RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/rulesets/default.toml");
+
+/// Exit code: every claim was checked and none has an error finding.
+const EXIT_CLEAN: u8 = 0;
+/// Exit code: a claim has an error finding, matched no policy, or its plugin failed.
+const EXIT_FINDINGS: u8 = 1;
+/// Exit code: bad input or usage; a claim or the rule set could not be read.
+const EXIT_BAD_INPUT: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(name = "payrules", version, about = "Check outpatient therapy claims against each payer's billing policy")]
+struct Cli {
+    /// More diagnostics on standard error (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check claims (JSON or TOML; one claim or many per file) and report what each payer would do.
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// Claim files; `-` reads standard input.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+
+    /// The rule set; defaults to $PAYRULES_RULES, else the bundled examples/rulesets/default.toml.
+    #[arg(long, env = "PAYRULES_RULES")]
+    rules: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+
+    /// Where compiled plugins are cached; defaults to $PAYRULES_CACHE_DIR, else ~/.cache/payrules.
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+
+    /// Compile plugins on every run instead of using the cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    no_cache: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// A readable report per claim.
+    Table,
+    /// One JSON object per claim, one per line (JSON Lines).
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { EXIT_BAD_INPUT } else { EXIT_CLEAN });
+        }
+    };
+    init_tracing(cli.verbose);
+    let result = match cli.command {
+        Command::Check(args) => check(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("payrules: {error:#}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+fn check(args: &CheckArgs) -> Result<u8> {
+    let cache = if args.no_cache { None } else { args.cache_dir.clone().or_else(CompileCache::default_dir).map(CompileCache::new) };
+    let host = Host::new(HostOptions { cache })?;
+    let rules_path = args.rules.clone().unwrap_or_else(|| PathBuf::from(BUNDLED_RULES));
+    let started = std::time::Instant::now();
+    let rule_set = host.load_rule_set(&rules_path).with_context(|| {
+        if args.rules.is_none() && !Path::new(BUNDLED_RULES).exists() {
+            "the bundled rule set is missing; pass --rules FILE".to_owned()
+        } else {
+            "cannot load the rule set".to_owned()
+        }
+    })?;
+    tracing::info!(elapsed_ms = started.elapsed().as_millis(), rule_set = %rule_set.name, "rule set loaded");
+    let mut evaluator = host.evaluator(rule_set);
+
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut exit = EXIT_CLEAN;
+    let (mut checked, mut flagged, mut invalid) = (0u64, 0u64, 0u64);
+    for file in &args.files {
+        for input in input::read_claims(file) {
+            match &input.claim {
+                Err(error) => {
+                    invalid += 1;
+                    exit = EXIT_BAD_INPUT;
+                    match args.format {
+                        Format::Table => write!(out, "{}\n", render::input_error_block(&input.source, input.claim_id.as_deref(), error))?,
+                        Format::Json => writeln!(
+                            out,
+                            "{}",
+                            json!({ "source": input.source, "claim_id": input.claim_id, "status": "invalid-input", "error": error })
+                        )?,
+                    }
+                }
+                Ok(claim) => {
+                    checked += 1;
+                    let report = evaluator.evaluate(claim);
+                    if report.needs_attention() {
+                        flagged += 1;
+                        exit = exit.max(EXIT_FINDINGS);
+                    }
+                    match args.format {
+                        Format::Table => write!(out, "{}\n", render::claim_block(&input.source, claim, &report))?,
+                        Format::Json => {
+                            let mut value = serde_json::to_value(&report)?;
+                            if let Some(object) = value.as_object_mut() {
+                                object.insert("source".to_owned(), json!(input.source));
+                            }
+                            writeln!(out, "{value}")?;
+                        }
+                    }
+                    if let Verdict::Failed { failure, .. } = &report.verdict {
+                        tracing::warn!(claim = %claim.id, %failure, "claim could not be evaluated");
+                    }
+                }
+            }
+        }
+    }
+    if args.format == Format::Table {
+        writeln!(
+            out,
+            "{} claim(s) checked: {} clean, {} need attention, {} could not be read",
+            checked + invalid,
+            checked - flagged,
+            flagged,
+            invalid
+        )?;
+    }
+    out.flush()?;
+    Ok(exit)
+}

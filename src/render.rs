@@ -1,0 +1,116 @@
+//! The human-readable report: one block per claim.
+
+use std::fmt::Write as _;
+
+use payrules_host::{ClaimReport, Receipt, Verdict};
+use payrules_model::{Claim, Finding, LineResult, LineStatus, Outcome};
+
+/// Renders one claim's report as text.
+pub fn claim_block(source: &str, claim: &Claim, report: &ClaimReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "claim {}  payer {} ({})  from {source}", claim.id, claim.payer.id, claim.payer.name);
+    match &report.verdict {
+        Verdict::Evaluated { outcome, totals, receipt } => {
+            let _ = writeln!(out, "  {}", receipt_line(receipt));
+            lines_table(&mut out, claim, outcome);
+            findings(&mut out, &outcome.findings);
+            let _ = writeln!(
+                out,
+                "  totals: billed ${}  expected allowed ${}  expected payment ${}  patient ${}",
+                totals.billed, totals.expected_allowed, totals.expected_payment, totals.patient_responsibility
+            );
+        }
+        Verdict::NotRouted { finding } => {
+            let _ = writeln!(out, "  not evaluated: no payer policy applies");
+            findings(&mut out, std::slice::from_ref(finding));
+        }
+        Verdict::Failed { failure, receipt } => {
+            let _ = writeln!(out, "  {}", receipt_line(receipt));
+            let _ = writeln!(out, "  FAILED: {failure}");
+        }
+    }
+    out
+}
+
+/// Renders a claim that could not be read.
+pub fn input_error_block(source: &str, claim_id: Option<&str>, error: &str) -> String {
+    let id = claim_id.map_or_else(String::new, |id| format!("{id}  "));
+    format!("claim {id}from {source}\n  INVALID INPUT: {error}\n")
+}
+
+fn receipt_line(receipt: &Receipt) -> String {
+    let short = receipt.plugin_sha256.get(..12).unwrap_or(&receipt.plugin_sha256);
+    let fuel = receipt.fuel_used.map_or_else(String::new, |f| format!("  fuel {f}"));
+    format!("rule set {}  policy {}  plugin {} (sha256 {short}...){fuel}", receipt.rule_set, receipt.entry, receipt.plugin)
+}
+
+fn status_word(status: LineStatus) -> &'static str {
+    match status {
+        LineStatus::Payable => "payable",
+        LineStatus::Adjusted => "adjusted",
+        LineStatus::Denied => "denied",
+    }
+}
+
+fn lines_table(out: &mut String, claim: &Claim, outcome: &Outcome) {
+    let _ = writeln!(
+        out,
+        "  {:>4}  {:<10}  {:<5}  {:<11}  {:>3}  {:>6}  {:>7}  {:>7}  {:<8}  {:>9}  {:>9}",
+        "line", "date", "code", "modifiers", "min", "billed", "correct", "allowed", "status", "allowed $", "payment $"
+    );
+    for line in &claim.lines {
+        let result: Option<&LineResult> = outcome.line(line.number);
+        let modifiers = line.modifiers.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(" ");
+        let minutes = line.minutes.map_or_else(|| "-".to_owned(), |m| m.total.to_string());
+        let (correct, allowed, status, allowed_amount, payment) = match result {
+            Some(r) => (
+                r.correct_units.to_string(),
+                r.allowed_units.to_string(),
+                status_word(r.status),
+                r.expected_allowed.to_string(),
+                r.expected_payment.to_string(),
+            ),
+            None => ("?".to_owned(), "?".to_owned(), "no result", String::new(), String::new()),
+        };
+        let _ = writeln!(
+            out,
+            "  {:>4}  {:<10}  {:<5}  {:<11}  {:>3}  {:>6}  {:>7}  {:>7}  {:<8}  {:>9}  {:>9}",
+            line.number,
+            line.date_of_service.to_string(),
+            line.procedure.as_str(),
+            modifiers,
+            minutes,
+            line.units,
+            correct,
+            allowed,
+            status,
+            allowed_amount,
+            payment
+        );
+    }
+}
+
+fn findings(out: &mut String, findings: &[Finding]) {
+    if findings.is_empty() {
+        let _ = writeln!(out, "  no findings");
+        return;
+    }
+    let mut sorted: Vec<&Finding> = findings.iter().collect();
+    sorted.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.line.cmp(&b.line)));
+    let _ = writeln!(out, "  findings:");
+    for finding in sorted {
+        let line = finding.line.map_or_else(|| "claim".to_owned(), |l| format!("line {l}"));
+        let _ = writeln!(out, "  - {:<7} {}  {line}: {}", finding.severity.to_string(), finding.rule_id, finding.message);
+        if !finding.evidence.is_empty() {
+            let facts: Vec<String> = finding.evidence.iter().map(|f| format!("{} = {}", f.label, f.value)).collect();
+            let _ = writeln!(out, "      evidence: {}", facts.join("; "));
+        }
+        if let Some(denial) = &finding.denial {
+            let _ = writeln!(out, "      payer would report: {denial}");
+        }
+        for fix in &finding.fixes {
+            let _ = writeln!(out, "      fix: {fix}");
+        }
+        let _ = writeln!(out, "      source: {}", finding.citation);
+    }
+}
