@@ -19,27 +19,29 @@ pub struct RuleSetFile {
     /// What the rule set is for.
     #[serde(default)]
     pub description: Option<String>,
-    /// Sandbox limits for every plugin of the rule set.
+    /// Sandbox settings for every plugin of the rule set.
     #[serde(default)]
-    pub limits: LimitsFile,
+    pub sandbox: SandboxFile,
     /// One entry per payer policy and date range.
     #[serde(default, rename = "payer")]
     pub payers: Vec<PayerEntryFile>,
 }
 
-/// Sandbox limits as written in the rule set; omitted keys take the defaults.
+/// Sandbox settings as written in the rule set; omitted keys take the defaults.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LimitsFile {
+pub struct SandboxFile {
     /// Fuel (roughly, WebAssembly instructions) one claim may use.
     pub fuel: Option<u64>,
     /// Wall-clock milliseconds one claim may take.
     pub deadline_ms: Option<u64>,
     /// Linear memory one plugin instance may grow to, in MiB.
     pub memory_mib: Option<u64>,
+    /// Keep a plugin instance warm between claims (faster), or start a fresh one per claim.
+    pub reuse_instances: Option<bool>,
 }
 
-impl LimitsFile {
+impl SandboxFile {
     /// The limits with defaults filled in.
     pub fn resolve(&self) -> SandboxLimits {
         let defaults = SandboxLimits::default();
@@ -47,6 +49,7 @@ impl LimitsFile {
             fuel: self.fuel.unwrap_or(defaults.fuel),
             deadline_ms: self.deadline_ms.unwrap_or(defaults.deadline_ms),
             memory_bytes: self.memory_mib.map_or(defaults.memory_bytes, |mib| mib.saturating_mul(1 << 20)),
+            reuse_instances: self.reuse_instances.unwrap_or(defaults.reuse_instances),
         }
     }
 }

@@ -99,7 +99,7 @@ impl Host {
     /// naming the entry, the file and the reason.
     pub fn load_rule_set(&self, path: &Path) -> Result<Arc<RuleSet>, LoadError> {
         let file = read_rule_set(path)?;
-        let limits = file.limits.resolve();
+        let limits = file.sandbox.resolve();
         let base = path.parent().unwrap_or(Path::new("."));
         let mut loaded: HashMap<(PathBuf, String), Arc<Plugin>> = HashMap::new();
         let mut entries = Vec::with_capacity(file.payers.len());
@@ -163,8 +163,9 @@ enum Configure {
 
 /// Evaluates claims against one rule set.
 ///
-/// Instances are reused between claims for speed. An instance whose call
-/// failed is thrown away, so a trap in one claim never affects the next.
+/// Instances are reused between claims for speed unless the rule set asks for
+/// a fresh one per claim. An instance whose call failed is always thrown away,
+/// so a trap in one claim never affects the next.
 pub struct Evaluator<'h> {
     host: &'h Host,
     rule_set: Arc<RuleSet>,
@@ -207,7 +208,9 @@ impl Evaluator<'_> {
         };
         match instance.evaluate(&limits, claim) {
             Ok((outcome, fuel)) => {
-                self.warm.insert(index, instance);
+                if limits.reuse_instances {
+                    self.warm.insert(index, instance);
+                }
                 let totals = outcome.totals(claim);
                 Verdict::Evaluated { outcome, totals, receipt: receipt(&rule_set, Some(entry), Some(fuel)) }
             }

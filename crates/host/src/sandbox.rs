@@ -1,5 +1,5 @@
 //! The sandbox every plugin runs in: the engine settings, a fuel budget, a
-//! wall-clock deadline, and a memory cap.
+//! wall-clock deadline, a memory cap, and whether instances are reused.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,11 +22,18 @@ pub struct SandboxLimits {
     pub deadline_ms: u64,
     /// Bytes of linear memory one plugin instance may grow to.
     pub memory_bytes: u64,
+    /// Whether an instance is kept warm between claims.
+    ///
+    /// Warm instances are several times faster. A fresh instance per claim
+    /// makes fuel counts reproducible to the unit, because the plugin's heap
+    /// starts from the same state every time; outcomes are the same either way
+    /// for a plugin that keeps no state between calls, as the PDK requires.
+    pub reuse_instances: bool,
 }
 
 impl Default for SandboxLimits {
     fn default() -> Self {
-        SandboxLimits { fuel: 200_000_000, deadline_ms: 2_000, memory_bytes: 64 << 20 }
+        SandboxLimits { fuel: 200_000_000, deadline_ms: 2_000, memory_bytes: 64 << 20, reuse_instances: true }
     }
 }
 

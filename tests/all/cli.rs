@@ -1,0 +1,146 @@
+//! The `payrules` binary: its output and its exit codes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::support;
+
+fn payrules(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_payrules"))
+        .args(args)
+        .current_dir(support::root())
+        .env("PAYRULES_CACHE_DIR", support::root().join("target/test-compile-cache"))
+        .env_remove("PAYRULES_RULES")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("payrules runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[track_caller]
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn clean_claims_exit_0_and_report_each_line() {
+    let output = payrules(&["check", "examples/claims/cms-20-2-examples.json", "examples/claims/hip-replacement.toml"]);
+    assert_exit(&output, 0);
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("claim CMS-EX1"), "{stdout}");
+    assert!(stdout.contains("claim HIP-2025-0412"), "{stdout}");
+    assert!(stdout.contains("6 claim(s) checked: 6 clean"), "{stdout}");
+    // The seed scenario: 40 minutes of 97110 is 3 units, at $28.79 each, 80% paid.
+    assert!(stdout.contains("totals: billed $135.00  expected allowed $86.37  expected payment $69.10"), "{stdout}");
+    assert!(output.stderr.is_empty(), "quiet by default: {}", text(&output.stderr));
+}
+
+#[test]
+fn error_findings_exit_1_and_show_the_fix() {
+    let output = payrules(&["check", "examples/claims/common-mistakes.json"]);
+    assert_exit(&output, 1);
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("error   MCR-UNITS-OVER  line 4"), "{stdout}");
+    assert!(stdout.contains("fix: remove line 4"), "{stdout}");
+    assert!(stdout.contains("payer would report: CO-B15 M15"), "{stdout}");
+}
+
+#[test]
+fn json_output_is_one_record_per_claim() {
+    let output = payrules(&["check", "--format", "json", "examples/claims/cms-20-2-examples.json"]);
+    assert_exit(&output, 0);
+    let records: Vec<serde_json::Value> =
+        text(&output.stdout).lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    assert_eq!(records.len(), 5);
+    let ex3 = &records[2];
+    assert_eq!(ex3["claim_id"], "CMS-EX3");
+    assert_eq!(ex3["status"], "evaluated");
+    assert_eq!(ex3["outcome"]["lines"][1]["correct_units"], 1);
+    assert_eq!(ex3["totals"]["expected_allowed"], "84.75");
+    assert_eq!(ex3["receipt"]["plugin"], "medicare@0.1.0");
+}
+
+fn write(dir: &Path, name: &str, contents: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn a_bad_claim_exits_2_names_file_line_and_field_and_the_other_claims_are_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut claims: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(support::root().join("examples/claims/common-mistakes.json")).unwrap()).unwrap();
+    claims[1]["lines"][0]["units"] = serde_json::json!("three");
+    claims[2]["lines"][0]["modifiers"] = serde_json::json!(["GP", "59", "KX", "XE", "XU"]);
+    let file = write(dir.path(), "claims.json", &serde_json::to_string_pretty(&claims).unwrap());
+
+    let output = payrules(&["check", "--format", "json", &file]);
+    assert_exit(&output, 2);
+    let records: Vec<serde_json::Value> = text(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 4, "one record per input claim");
+    assert_eq!(records[0]["status"], "evaluated");
+    assert_eq!(records[1]["status"], "invalid-input");
+    assert_eq!(records[1]["claim_id"], "MISTAKE-EX4-FOUR-UNITS");
+    let error = records[1]["error"].as_str().unwrap();
+    assert!(error.contains("claims.json:") && error.contains("`lines[0].units`") && error.contains("expected u32"), "{error}");
+    let line: usize = error.split("claims.json:").nth(1).unwrap().split(':').next().unwrap().parse().unwrap();
+    let source = std::fs::read_to_string(dir.path().join("claims.json")).unwrap();
+    assert!(source.lines().nth(line - 1).unwrap().contains("\"three\""), "line {line} is where `three` is");
+    let modifiers = records[2]["error"].as_str().unwrap();
+    assert!(modifiers.contains("`lines[0].modifiers`: at most four modifiers, found 5"), "{modifiers}");
+    assert_eq!(records[3]["status"], "evaluated");
+}
+
+#[test]
+fn a_toml_claim_error_names_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read_to_string(support::root().join("examples/claims/hip-replacement.toml")).unwrap();
+    let file = write(dir.path(), "claim.toml", &seed.replace("date_of_service = 2025-04-12", "date_of_service = \"2025-02-30\""));
+    let output = payrules(&["check", &file]);
+    assert_exit(&output, 2);
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("`lines[0].date_of_service`") && stdout.contains("2025-02-30 is not a calendar day"), "{stdout}");
+}
+
+#[test]
+fn unreadable_input_and_usage_errors_exit_2() {
+    let missing = payrules(&["check", "no-such-file.json"]);
+    assert_exit(&missing, 2);
+    assert!(text(&missing.stdout).contains("cannot read the file"), "{}", text(&missing.stdout));
+
+    let usage = payrules(&["check", "--format", "xml", "examples/claims/hip-replacement.toml"]);
+    assert_exit(&usage, 2);
+    assert!(text(&usage.stderr).contains("invalid value 'xml'"), "{}", text(&usage.stderr));
+
+    let no_rules = payrules(&["check", "--rules", "no-such-rules.toml", "examples/claims/hip-replacement.toml"]);
+    assert_exit(&no_rules, 2);
+    assert!(text(&no_rules.stderr).contains("cannot read rule set `no-such-rules.toml`"), "{}", text(&no_rules.stderr));
+}
+
+#[test]
+fn a_rule_set_with_a_wrong_pin_exits_2_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = support::built("plugins/medicare");
+    let rules = support::one_entry_rule_set(dir.path(), &plugin, &"0".repeat(64), "");
+    let output = payrules(&["check", "--rules", &rules.display().to_string(), "examples/claims/hip-replacement.toml"]);
+    assert_exit(&output, 2);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("payer `only`: plugin") && stderr.contains("but the rule set pins 0000"), "{stderr}");
+}
+
+#[test]
+fn verbose_mode_logs_to_stderr() {
+    let output = payrules(&["check", "-v", "examples/claims/hip-replacement.toml"]);
+    assert_exit(&output, 0);
+    assert!(text(&output.stderr).contains("payer policy loaded"), "{}", text(&output.stderr));
+}

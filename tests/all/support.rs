@@ -1,0 +1,61 @@
+//! Shared test helpers: where things are, and a host to run them in.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use payrules_host::{CompileCache, Host, HostOptions, RuleSet};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A built plugin or test plugin, e.g. `plugins/medicare` or `test-plugins/looper`.
+#[track_caller]
+pub fn built(relative: &str) -> PathBuf {
+    let path = root().join("target").join(format!("{relative}.wasm"));
+    assert!(path.exists(), "{} is missing: build the plugins first with `cargo xtask build-plugins`", path.display());
+    path
+}
+
+/// The bundled rule set.
+pub fn default_rules() -> PathBuf {
+    root().join("examples/rulesets/default.toml")
+}
+
+/// A host whose compile cache lives in the shared test cache folder.
+pub fn host() -> Host {
+    let cache = CompileCache::new(root().join("target/test-compile-cache"));
+    Host::new(HostOptions { cache: Some(cache) }).expect("host starts")
+}
+
+/// Loads `path` in a fresh host.
+#[track_caller]
+pub fn load(host: &Host, path: &Path) -> Arc<RuleSet> {
+    host.load_rule_set(path).unwrap_or_else(|e| panic!("{} loads: {e}", path.display()))
+}
+
+/// A rule set with one payer entry for `plugin`, written to `dir`.
+pub fn one_entry_rule_set(dir: &Path, plugin: &Path, sha256: &str, extra: &str) -> PathBuf {
+    let text = format!(
+        "name = \"test\"\nversion = \"1\"\n{extra}\n[[payer]]\nname = \"only\"\npayer_ids = [\"MEDICARE\"]\nplugin = \"{}\"\nsha256 = \"{sha256}\"\neffective_from = 2020-01-01\n",
+        plugin.display()
+    );
+    let path = dir.join("rules.toml");
+    std::fs::write(&path, text).expect("write rule set");
+    path
+}
+
+/// A small valid Medicare claim with one 97110 line.
+pub fn claim(id: &str) -> payrules_model::Claim {
+    serde_json::from_value(serde_json::json!({
+        "id": id,
+        "payer": { "id": "MEDICARE", "name": "Medicare Part B", "kind": "medicare" },
+        "patient": { "id": "P1", "birth_date": "1950-01-01" },
+        "billing_provider": { "npi": "1234567893" },
+        "rendering_provider": { "npi": "1987654328", "role": "therapist" },
+        "lines": [{ "number": 1, "date_of_service": "2025-03-10", "procedure": "97110", "modifiers": ["GP"],
+                    "units": 1, "charge": "45.00", "minutes": { "total": 15 } }]
+    }))
+    .expect("test claim is valid")
+}
