@@ -19,10 +19,20 @@ pub struct ClaimInput {
     pub claim: Result<Claim, String>,
 }
 
+/// The claims of one input, read lazily.
+pub type ClaimInputs = Box<dyn Iterator<Item = ClaimInput>>;
+
 /// Reads every claim in `path` (`-` for standard input). A file that cannot be
 /// read or parsed at all still yields one record, so nothing is silently lost.
-pub fn read_claims(path: &Path) -> Vec<ClaimInput> {
+///
+/// JSON Lines files (`.jsonl`, `.ndjson`) are streamed a claim at a time, so a
+/// batch of any size runs in constant memory. JSON and TOML files are read
+/// whole, then turned into claims one at a time as they are checked.
+pub fn read_claims(path: &Path) -> ClaimInputs {
     let name = path.display().to_string();
+    if matches!(path.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson")) {
+        return read_json_lines(name, path);
+    }
     let text = if path == Path::new("-") {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map(|_| text)
@@ -31,9 +41,30 @@ pub fn read_claims(path: &Path) -> Vec<ClaimInput> {
     };
     let text = match text {
         Ok(text) => text,
-        Err(error) => return vec![file_error(&name, format!("cannot read the file: {error}"))],
+        Err(error) => return one(file_error(&name, format!("cannot read the file: {error}"))),
     };
-    if looks_like_json(path, &text) { read_json(&name, &text) } else { read_toml(&name, &text) }
+    if looks_like_json(path, &text) { read_json(name, text) } else { Box::new(read_toml(&name, &text).into_iter()) }
+}
+
+fn one(input: ClaimInput) -> ClaimInputs {
+    Box::new(std::iter::once(input))
+}
+
+fn read_json_lines(name: String, path: &Path) -> ClaimInputs {
+    use std::io::BufRead as _;
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) => return one(file_error(&name, format!("cannot read the file: {error}"))),
+    };
+    let lines = std::io::BufReader::new(file).lines().enumerate();
+    Box::new(lines.filter_map(move |(index, line)| {
+        let number = index + 1;
+        match line {
+            Err(error) => Some(file_error(&format!("{name}:{number}"), format!("cannot read the line: {error}"))),
+            Ok(line) if line.trim().is_empty() => None,
+            Ok(line) => Some(json_claim(&name, &format!("{name}:{number}"), number, &line)),
+        }
+    }))
 }
 
 fn file_error(name: &str, message: String) -> ClaimInput {
@@ -57,16 +88,28 @@ struct IdOnly {
     id: Option<serde_json::Value>,
 }
 
-fn read_json(name: &str, text: &str) -> Vec<ClaimInput> {
-    let top: &RawValue = match serde_json::from_str(text) {
-        Ok(top) => top,
-        Err(error) => return vec![file_error(name, format!("line {}: not valid JSON: {error}", error.line()))],
+fn read_json(name: String, text: String) -> ClaimInputs {
+    let ranges = match claim_ranges(&text) {
+        Ok(ranges) => ranges,
+        Err(message) => return one(file_error(&name, message)),
     };
+    let many = ranges.len() > 1;
+    Box::new(ranges.into_iter().enumerate().map(move |(index, (start, end))| {
+        let raw = text.get(start..end).unwrap_or_default();
+        let first_line = line_of(&text, start);
+        let source =
+            if many { format!("{name}:{first_line} (claim {})", index + 1) } else { format!("{name}:{first_line}") };
+        json_claim(&name, &source, first_line, raw)
+    }))
+}
+
+/// Byte ranges of each claim in a JSON file holding one claim, a list of
+/// claims, or `{ "claims": [...] }`.
+fn claim_ranges(text: &str) -> Result<Vec<(usize, usize)>, String> {
+    let top: &RawValue =
+        serde_json::from_str(text).map_err(|error| format!("line {}: not valid JSON: {error}", error.line()))?;
     let raw_claims: Vec<&RawValue> = match top.get().trim_start().chars().next() {
-        Some('[') => match serde_json::from_str(top.get()) {
-            Ok(claims) => claims,
-            Err(error) => return vec![file_error(name, format!("not a list of claims: {error}"))],
-        },
+        Some('[') => serde_json::from_str(top.get()).map_err(|error| format!("not a list of claims: {error}"))?,
         _ => {
             #[derive(Deserialize)]
             struct Wrapped<'a> {
@@ -79,28 +122,32 @@ fn read_json(name: &str, text: &str) -> Vec<ClaimInput> {
             }
         }
     };
-    let many = raw_claims.len() > 1;
-    raw_claims
+    Ok(raw_claims
         .into_iter()
-        .enumerate()
-        .map(|(index, raw)| {
-            let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-            let first_line = line_of(text, offset);
-            let claim_id = serde_json::from_str::<IdOnly>(raw.get()).ok().and_then(|i| i.id).map(|id| match id {
-                serde_json::Value::String(s) => s,
-                other => other.to_string(),
-            });
-            let source = if many { format!("{name}:{first_line} (claim {})", index + 1) } else { format!("{name}:{first_line}") };
-            let mut deserializer = serde_json::Deserializer::from_str(raw.get());
-            let claim = serde_path_to_error::deserialize::<_, Claim>(&mut deserializer)
-                .map_err(|error| {
-                    let line = first_line + error.inner().line().saturating_sub(1);
-                    format!("{name}:{line}: `{}`: {}", error.path(), strip_position(&error.inner().to_string()))
-                })
-                .and_then(|claim| validated(name, first_line, claim));
-            ClaimInput { source, claim_id, claim }
+        .map(|raw| {
+            let start = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+            (start, start + raw.get().len())
         })
-        .collect()
+        .collect())
+}
+
+/// One claim from its JSON text, which starts on line `first_line` of the file.
+fn json_claim(name: &str, source: &str, first_line: usize, raw: &str) -> ClaimInput {
+    let mut deserializer = serde_json::Deserializer::from_str(raw);
+    let parsed = serde_path_to_error::deserialize::<_, Claim>(&mut deserializer).map_err(|error| {
+        let line = first_line + error.inner().line().saturating_sub(1);
+        format!("{name}:{line}: `{}`: {}", error.path(), strip_position(&error.inner().to_string()))
+    });
+    // The id is read a second time only for a claim that failed, to name it.
+    let claim_id = match &parsed {
+        Ok(claim) => Some(claim.id.clone()),
+        Err(_) => serde_json::from_str::<IdOnly>(raw).ok().and_then(|i| i.id).map(|id| match id {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        }),
+    };
+    let claim = parsed.and_then(|claim| validated(name, first_line, claim));
+    ClaimInput { source: source.to_owned(), claim_id, claim }
 }
 
 /// serde_json appends "at line L column C" relative to the claim; the caller
@@ -120,7 +167,12 @@ fn validated(name: &str, line: usize, claim: Claim) -> Result<Claim, String> {
 fn read_toml(name: &str, text: &str) -> Vec<ClaimInput> {
     let table: toml::Table = match toml::from_str(text) {
         Ok(table) => table,
-        Err(error) => return vec![file_error(name, format!("not valid TOML: {}", payrules_host::describe_toml_error(text, &error)))],
+        Err(error) => {
+            return vec![file_error(
+                name,
+                format!("not valid TOML: {}", payrules_host::describe_toml_error(text, &error)),
+            )];
+        }
     };
     #[derive(Deserialize)]
     struct Wrapped {
@@ -128,9 +180,17 @@ fn read_toml(name: &str, text: &str) -> Vec<ClaimInput> {
     }
     let claims: Vec<(usize, toml::Table)> = if table.contains_key("claims") {
         match toml::from_str::<Wrapped>(text) {
-            Ok(wrapped) => wrapped.claims.into_iter().map(|c| (line_of(text, c.span().start), c.into_inner())).collect(),
+            Ok(wrapped) => {
+                wrapped.claims.into_iter().map(|c| (line_of(text, c.span().start), c.into_inner())).collect()
+            }
             Err(error) => {
-                return vec![file_error(name, format!("`claims` must be an array of tables: {}", payrules_host::describe_toml_error(text, &error)))];
+                return vec![file_error(
+                    name,
+                    format!(
+                        "`claims` must be an array of tables: {}",
+                        payrules_host::describe_toml_error(text, &error)
+                    ),
+                )];
             }
         }
     } else {
@@ -144,7 +204,9 @@ fn read_toml(name: &str, text: &str) -> Vec<ClaimInput> {
             let claim_id = table.get("id").map(|id| id.as_str().map_or_else(|| id.to_string(), str::to_owned));
             let source = if many { format!("{name}:{line} (claim {})", index + 1) } else { format!("{name}:{line}") };
             let claim = serde_path_to_error::deserialize::<_, Claim>(toml::Value::Table(table))
-                .map_err(|error| format!("{name}:{line}: `{}`: {}", error.path(), error.inner().message().replace('\n', " ")))
+                .map_err(|error| {
+                    format!("{name}:{line}: `{}`: {}", error.path(), error.inner().message().replace('\n', " "))
+                })
                 .and_then(|claim| validated(name, line, claim));
             ClaimInput { source, claim_id, claim }
         })

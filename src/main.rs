@@ -98,12 +98,18 @@ fn init_tracing(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
 }
 
 fn check(args: &CheckArgs) -> Result<u8> {
-    let cache = if args.no_cache { None } else { args.cache_dir.clone().or_else(CompileCache::default_dir).map(CompileCache::new) };
+    let cache = if args.no_cache {
+        None
+    } else {
+        args.cache_dir.clone().or_else(CompileCache::default_dir).map(CompileCache::new)
+    };
     let host = Host::new(HostOptions { cache })?;
     let rules_path = args.rules.clone().unwrap_or_else(|| PathBuf::from(BUNDLED_RULES));
     let started = std::time::Instant::now();
@@ -128,7 +134,11 @@ fn check(args: &CheckArgs) -> Result<u8> {
                     invalid += 1;
                     exit = EXIT_BAD_INPUT;
                     match args.format {
-                        Format::Table => write!(out, "{}\n", render::input_error_block(&input.source, input.claim_id.as_deref(), error))?,
+                        Format::Table => writeln!(
+                            out,
+                            "{}",
+                            render::input_error_block(&input.source, input.claim_id.as_deref(), error)
+                        )?,
                         Format::Json => writeln!(
                             out,
                             "{}",
@@ -144,7 +154,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
                         exit = exit.max(EXIT_FINDINGS);
                     }
                     match args.format {
-                        Format::Table => write!(out, "{}\n", render::claim_block(&input.source, claim, &report))?,
+                        Format::Table => writeln!(out, "{}", render::claim_block(&input.source, claim, &report))?,
                         Format::Json => {
                             let mut value = serde_json::to_value(&report)?;
                             if let Some(object) = value.as_object_mut() {

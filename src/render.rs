@@ -41,7 +41,10 @@ pub fn input_error_block(source: &str, claim_id: Option<&str>, error: &str) -> S
 fn receipt_line(receipt: &Receipt) -> String {
     let short = receipt.plugin_sha256.get(..12).unwrap_or(&receipt.plugin_sha256);
     let fuel = receipt.fuel_used.map_or_else(String::new, |f| format!("  fuel {f}"));
-    format!("rule set {}  policy {}  plugin {} (sha256 {short}...){fuel}", receipt.rule_set, receipt.entry, receipt.plugin)
+    format!(
+        "rule set {}  policy {}  plugin {} (sha256 {short}...){fuel}",
+        receipt.rule_set, receipt.entry, receipt.plugin
+    )
 }
 
 fn status_word(status: LineStatus) -> &'static str {
@@ -100,7 +103,8 @@ fn findings(out: &mut String, findings: &[Finding]) {
     let _ = writeln!(out, "  findings:");
     for finding in sorted {
         let line = finding.line.map_or_else(|| "claim".to_owned(), |l| format!("line {l}"));
-        let _ = writeln!(out, "  - {:<7} {}  {line}: {}", finding.severity.to_string(), finding.rule_id, finding.message);
+        let _ =
+            writeln!(out, "  - {:<7} {}  {line}: {}", finding.severity.to_string(), finding.rule_id, finding.message);
         if !finding.evidence.is_empty() {
             let facts: Vec<String> = finding.evidence.iter().map(|f| format!("{} = {}", f.label, f.value)).collect();
             let _ = writeln!(out, "      evidence: {}", facts.join("; "));

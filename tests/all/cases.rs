@@ -160,7 +160,8 @@ fn differences(case: &Case, report: &ClaimReport) -> Vec<String> {
             out.push(format!("findings: expected {wanted:?}, got {fired:?}"));
         }
     }
-    let per_line = |pick: fn(&payrules_model::LineResult) -> u32| -> Vec<u32> { outcome.lines.iter().map(pick).collect() };
+    let per_line =
+        |pick: fn(&payrules_model::LineResult) -> u32| -> Vec<u32> { outcome.lines.iter().map(pick).collect() };
     if let Some(correct) = &expect.correct {
         let got = per_line(|l| l.correct_units);
         if &got != correct {
@@ -204,7 +205,8 @@ fn differences(case: &Case, report: &ClaimReport) -> Vec<String> {
         }
     }
     if let Some(fixes) = &expect.fixes {
-        let mut got: Vec<String> = outcome.findings.iter().flat_map(|f| f.fixes.iter().map(ToString::to_string)).collect();
+        let mut got: Vec<String> =
+            outcome.findings.iter().flat_map(|f| f.fixes.iter().map(ToString::to_string)).collect();
         got.sort();
         let mut wanted = fixes.clone();
         wanted.sort();
@@ -245,7 +247,12 @@ fn run_case_files(folder: &str) {
             if !diffs.is_empty() {
                 let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 let reading = case.reading.as_deref().map_or_else(String::new, |r| format!("\n    reading: {r}"));
-                failures.push(format!("{name}: {} [{}]{reading}\n    {}", case.name, case.source, diffs.join("\n    ")));
+                failures.push(format!(
+                    "{name}: {} [{}]{reading}\n    {}",
+                    case.name,
+                    case.source,
+                    diffs.join("\n    ")
+                ));
             }
         }
     }

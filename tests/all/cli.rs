@@ -78,21 +78,27 @@ fn write(dir: &Path, name: &str, contents: &str) -> String {
 #[test]
 fn a_bad_claim_exits_2_names_file_line_and_field_and_the_other_claims_are_still_checked() {
     let dir = tempfile::tempdir().unwrap();
-    let mut claims: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(support::root().join("examples/claims/common-mistakes.json")).unwrap()).unwrap();
+    let mut claims: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(support::root().join("examples/claims/common-mistakes.json")).unwrap(),
+    )
+    .unwrap();
     claims[1]["lines"][0]["units"] = serde_json::json!("three");
     claims[2]["lines"][0]["modifiers"] = serde_json::json!(["GP", "59", "KX", "XE", "XU"]);
     let file = write(dir.path(), "claims.json", &serde_json::to_string_pretty(&claims).unwrap());
 
     let output = payrules(&["check", "--format", "json", &file]);
     assert_exit(&output, 2);
-    let records: Vec<serde_json::Value> = text(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let records: Vec<serde_json::Value> =
+        text(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(records.len(), 4, "one record per input claim");
     assert_eq!(records[0]["status"], "evaluated");
     assert_eq!(records[1]["status"], "invalid-input");
     assert_eq!(records[1]["claim_id"], "MISTAKE-EX4-FOUR-UNITS");
     let error = records[1]["error"].as_str().unwrap();
-    assert!(error.contains("claims.json:") && error.contains("`lines[0].units`") && error.contains("expected u32"), "{error}");
+    assert!(
+        error.contains("claims.json:") && error.contains("`lines[0].units`") && error.contains("expected u32"),
+        "{error}"
+    );
     let line: usize = error.split("claims.json:").nth(1).unwrap().split(':').next().unwrap().parse().unwrap();
     let source = std::fs::read_to_string(dir.path().join("claims.json")).unwrap();
     assert!(source.lines().nth(line - 1).unwrap().contains("\"three\""), "line {line} is where `three` is");
@@ -105,11 +111,18 @@ fn a_bad_claim_exits_2_names_file_line_and_field_and_the_other_claims_are_still_
 fn a_toml_claim_error_names_the_field() {
     let dir = tempfile::tempdir().unwrap();
     let seed = std::fs::read_to_string(support::root().join("examples/claims/hip-replacement.toml")).unwrap();
-    let file = write(dir.path(), "claim.toml", &seed.replace("date_of_service = 2025-04-12", "date_of_service = \"2025-02-30\""));
+    let file = write(
+        dir.path(),
+        "claim.toml",
+        &seed.replace("date_of_service = 2025-04-12", "date_of_service = \"2025-02-30\""),
+    );
     let output = payrules(&["check", &file]);
     assert_exit(&output, 2);
     let stdout = text(&output.stdout);
-    assert!(stdout.contains("`lines[0].date_of_service`") && stdout.contains("2025-02-30 is not a calendar day"), "{stdout}");
+    assert!(
+        stdout.contains("`lines[0].date_of_service`") && stdout.contains("2025-02-30 is not a calendar day"),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -3,6 +3,14 @@
 //! The plugins must be built first: `scripts/test.sh` does it, or run
 //! `cargo xtask build-plugins`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test that cannot go on should stop with a message"
+)]
+
 mod cases;
 mod cli;
 mod sandbox;

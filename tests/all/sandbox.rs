@@ -19,7 +19,12 @@ fn failure_kind(verdict: &Verdict) -> Option<FailureKind> {
 fn a_looping_plugin_runs_out_of_fuel_and_the_next_claim_still_evaluates() {
     let dir = tempfile::tempdir().unwrap();
     let plugin = support::built("test-plugins/looper");
-    let rules = support::one_entry_rule_set(dir.path(), &plugin, &hash(&plugin), "[sandbox]\nfuel = 20_000_000\ndeadline_ms = 60_000\n");
+    let rules = support::one_entry_rule_set(
+        dir.path(),
+        &plugin,
+        &hash(&plugin),
+        "[sandbox]\nfuel = 20_000_000\ndeadline_ms = 60_000\n",
+    );
     let host = support::host();
     let mut evaluator = host.evaluator(support::load(&host, &rules));
 
@@ -80,7 +85,10 @@ fn a_plugin_whose_hash_differs_from_the_pin_is_refused() {
     let error = support::host().load_rule_set(&rules).unwrap_err();
     assert!(matches!(error, LoadError::HashMismatch { .. }), "{error:?}");
     let message = error.to_string();
-    assert!(message.contains("medicare.wasm") && message.contains(&wrong) && message.contains(&hash(&plugin)), "{message}");
+    assert!(
+        message.contains("medicare.wasm") && message.contains(&wrong) && message.contains(&hash(&plugin)),
+        "{message}"
+    );
 }
 
 #[test]
@@ -163,7 +171,8 @@ fn receipts_name_the_rule_set_and_plugin_and_warm_instances_give_the_same_outcom
 fn with_a_fresh_instance_per_claim_fuel_is_reproducible_to_the_unit() {
     let dir = tempfile::tempdir().unwrap();
     let plugin = support::built("plugins/medicare");
-    let rules = support::one_entry_rule_set(dir.path(), &plugin, &hash(&plugin), "[sandbox]\nreuse_instances = false\n");
+    let rules =
+        support::one_entry_rule_set(dir.path(), &plugin, &hash(&plugin), "[sandbox]\nreuse_instances = false\n");
     let host = support::host();
     let mut evaluator = host.evaluator(support::load(&host, &rules));
     let claim = support::claim("C-1");

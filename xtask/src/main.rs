@@ -91,11 +91,8 @@ fn build_plugins(root: &Path) -> Result<()> {
         .context("neither CARGO_HOME nor HOME is set")?;
     // Remapping the checkout and registry paths keeps the bytes, and so the
     // sha256 pins in the rule sets, the same wherever the project is cloned.
-    let rustflags = format!(
-        "--remap-path-prefix={}=/payrules --remap-path-prefix={}=/cargo",
-        root.display(),
-        cargo_home.display()
-    );
+    let rustflags =
+        format!("--remap-path-prefix={}=/payrules --remap-path-prefix={}=/cargo", root.display(), cargo_home.display());
     let mut command = Command::new(&cargo);
     command
         .current_dir(root)
@@ -106,7 +103,9 @@ fn build_plugins(root: &Path) -> Result<()> {
     }
     let status = command.status().context("running cargo build for the plugins")?;
     if !status.success() {
-        bail!("building the plugins failed ({status}); is the {WASM_TARGET} target installed? (rustup target add {WASM_TARGET})");
+        bail!(
+            "building the plugins failed ({status}); is the {WASM_TARGET} target installed? (rustup target add {WASM_TARGET})"
+        );
     }
     let target = root.join("target");
     for plugin in &crates {

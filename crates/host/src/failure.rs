@@ -47,7 +47,10 @@ impl EvaluationFailure {
 
     /// The host failed around the call.
     pub fn internal(message: String) -> EvaluationFailure {
-        EvaluationFailure { kind: FailureKind::Internal, message: format!("the host failed around the plugin call: {message}") }
+        EvaluationFailure {
+            kind: FailureKind::Internal,
+            message: format!("the host failed around the plugin call: {message}"),
+        }
     }
 
     /// Names the reason a call into the plugin failed.
@@ -55,7 +58,10 @@ impl EvaluationFailure {
         if store.data().memory_exceeded {
             return EvaluationFailure {
                 kind: FailureKind::MemoryLimit,
-                message: format!("the plugin tried to use more than its {} MiB memory cap", store.data().memory_cap() >> 20),
+                message: format!(
+                    "the plugin tried to use more than its {} MiB memory cap",
+                    store.data().memory_cap() >> 20
+                ),
             };
         }
         match error.downcast_ref::<Trap>() {
@@ -68,7 +74,10 @@ impl EvaluationFailure {
                 message: format!("the plugin ran past its {} ms deadline", limits.deadline_ms),
             },
             Some(trap) => EvaluationFailure { kind: FailureKind::Trap, message: format!("the plugin trapped: {trap}") },
-            None => EvaluationFailure { kind: FailureKind::Trap, message: format!("the plugin failed: {}", one_line(&error)) },
+            None => EvaluationFailure {
+                kind: FailureKind::Trap,
+                message: format!("the plugin failed: {}", one_line(&error)),
+            },
         }
     }
 }

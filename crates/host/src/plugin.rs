@@ -30,7 +30,11 @@ pub struct Plugin {
 
 impl std::fmt::Debug for Plugin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Plugin").field("path", &self.path).field("sha256", &self.sha256).field("info", &self.info).finish()
+        f.debug_struct("Plugin")
+            .field("path", &self.path)
+            .field("sha256", &self.sha256)
+            .field("info", &self.info)
+            .finish()
     }
 }
 
@@ -44,7 +48,8 @@ fn binary_kind(bytes: &[u8]) -> Result<(), String> {
     match bytes.get(..8) {
         Some([0, b'a', b's', b'm', 0x0d, 0x00, 0x01, 0x00]) => Ok(()),
         Some([0, b'a', b's', b'm', 0x01, 0x00, 0x00, 0x00]) => {
-            Err("it is a core WebAssembly module, not a component; build it with `cargo xtask build-plugins`".to_owned())
+            Err("it is a core WebAssembly module, not a component; build it with `cargo xtask build-plugins`"
+                .to_owned())
         }
         _ => Err("it is not a WebAssembly binary".to_owned()),
     }
@@ -72,7 +77,11 @@ impl Plugin {
     ) -> Result<Plugin, LoadError> {
         let PluginSource { entry, path, expected_sha256 } = source;
         let owned = |p: &Path| p.to_path_buf();
-        let bytes = std::fs::read(path).map_err(|source| LoadError::ReadPlugin { entry: entry.to_owned(), path: owned(path), source })?;
+        let bytes = std::fs::read(path).map_err(|source| LoadError::ReadPlugin {
+            entry: entry.to_owned(),
+            path: owned(path),
+            source,
+        })?;
         let sha256 = sha256_hex(&bytes);
         if let Some(expected) = expected_sha256
             && !expected.eq_ignore_ascii_case(&sha256)
@@ -84,7 +93,8 @@ impl Plugin {
                 actual: sha256,
             });
         }
-        let not_a_plugin = |message: String| LoadError::NotAPlugin { entry: entry.to_owned(), path: owned(path), message };
+        let not_a_plugin =
+            |message: String| LoadError::NotAPlugin { entry: entry.to_owned(), path: owned(path), message };
         binary_kind(&bytes).map_err(not_a_plugin)?;
         let component = match cache {
             Some(cache) => cache.load_or_compile(engine, &sha256, &bytes),
@@ -121,13 +131,24 @@ impl Plugin {
             path: owned(path),
             sha256,
             size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
-            info: PluginInfo { name: String::new(), version: String::new(), contract_version: String::new(), rules: Vec::new() },
+            info: PluginInfo {
+                name: String::new(),
+                version: String::new(),
+                contract_version: String::new(),
+                rules: Vec::new(),
+            },
             imports,
             pre,
         };
-        let failed = |failure: EvaluationFailure| LoadError::PluginFailed { entry: entry.to_owned(), path: owned(path), message: failure.to_string() };
+        let failed = |failure: EvaluationFailure| LoadError::PluginFailed {
+            entry: entry.to_owned(),
+            path: owned(path),
+            message: failure.to_string(),
+        };
         let mut instance = plugin.instantiate(engine, limits).map_err(failed)?;
-        let (info, _) = instance.call(limits, |policy, store| policy.payrules_policy_policy().call_describe(store)).map_err(failed)?;
+        let (info, _) = instance
+            .call(limits, |policy, store| policy.payrules_policy_policy().call_describe(store))
+            .map_err(failed)?;
         let info = PluginInfo::from(info);
         if info.contract_version != v0_1_0::VERSION {
             return Err(not_a_plugin(format!(
@@ -141,7 +162,11 @@ impl Plugin {
     }
 
     /// A fresh, unconfigured instance in its own store.
-    pub(crate) fn instantiate(&self, engine: &Engine, limits: &SandboxLimits) -> Result<PluginInstance, EvaluationFailure> {
+    pub(crate) fn instantiate(
+        &self,
+        engine: &Engine,
+        limits: &SandboxLimits,
+    ) -> Result<PluginInstance, EvaluationFailure> {
         let mut store = Store::new(engine, SandboxState::new(limits));
         store.limiter(|state| state);
         let policy = self.pre.instantiate(&mut store).map_err(|e| EvaluationFailure::classify(&store, limits, e))?;
@@ -175,8 +200,13 @@ impl PluginInstance {
     }
 
     /// Hands the instance its payer configuration.
-    pub(crate) fn configure(&mut self, limits: &SandboxLimits, config_json: &str) -> Result<Result<(), String>, EvaluationFailure> {
-        let (result, _) = self.call(limits, |policy, store| policy.payrules_policy_policy().call_configure(store, config_json))?;
+    pub(crate) fn configure(
+        &mut self,
+        limits: &SandboxLimits,
+        config_json: &str,
+    ) -> Result<Result<(), String>, EvaluationFailure> {
+        let (result, _) =
+            self.call(limits, |policy, store| policy.payrules_policy_policy().call_configure(store, config_json))?;
         Ok(result.map_err(|e| payrules_model::ConfigError::from(e).to_string()))
     }
 
@@ -187,7 +217,8 @@ impl PluginInstance {
         claim: &payrules_model::Claim,
     ) -> Result<(payrules_model::Outcome, u64), EvaluationFailure> {
         let wit_claim = v0_1_0::payrules::policy::types::Claim::from(claim);
-        let (result, fuel) = self.call(limits, |policy, store| policy.payrules_policy_policy().call_evaluate(store, &wit_claim))?;
+        let (result, fuel) =
+            self.call(limits, |policy, store| policy.payrules_policy_policy().call_evaluate(store, &wit_claim))?;
         match result {
             Ok(outcome) => Ok((outcome.into(), fuel)),
             Err(error) => Err(EvaluationFailure::undecided(payrules_model::EvaluationError::from(error).message)),

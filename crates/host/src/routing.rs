@@ -18,7 +18,7 @@ pub const SPLIT_CLAIM: &str = "ROUTE-SPLIT-CLAIM";
 /// A claim whose lines fall in the ranges of two entries of one payer (say,
 /// across a new year's policy) is not split silently: it gets a finding that
 /// asks for one claim per policy period.
-pub fn route(rule_set: &RuleSet, claim: &Claim) -> Result<usize, Finding> {
+pub fn route(rule_set: &RuleSet, claim: &Claim) -> Result<usize, Box<Finding>> {
     let citation = format!("rule set `{}@{}`", rule_set.name, rule_set.version);
     let payer_id = &claim.payer.id;
     let candidates: Vec<usize> = rule_set
@@ -30,35 +30,40 @@ pub fn route(rule_set: &RuleSet, claim: &Claim) -> Result<usize, Finding> {
         .collect();
     if candidates.is_empty() {
         let known: Vec<&str> = rule_set.entries.iter().flat_map(|e| e.payer_ids.iter().map(String::as_str)).collect();
-        return Err(Finding::new(
-            NO_PAYER,
-            Severity::Error,
-            None,
-            format!("no payer policy in the rule set serves payer id `{payer_id}`"),
-            &citation,
-        )
-        .with_fact("payer id", payer_id)
-        .with_fact("payer ids the rule set serves", known.join(", ")));
+        return Err(Box::new(
+            Finding::new(
+                NO_PAYER,
+                Severity::Error,
+                None,
+                format!("no payer policy in the rule set serves payer id `{payer_id}`"),
+                &citation,
+            )
+            .with_fact("payer id", payer_id)
+            .with_fact("payer ids the rule set serves", known.join(", ")),
+        ));
     }
     let mut chosen: Option<(usize, u32)> = None;
     for line in &claim.lines {
         let date = line.date_of_service;
-        let Some(index) = candidates.iter().copied().find(|i| rule_set.entries.get(*i).is_some_and(|e| e.covers(date))) else {
-            return Err(Finding::new(
-                NO_POLICY_ON_DATE,
-                Severity::Error,
-                Some(line.number),
-                format!("payer `{payer_id}` has no policy in effect on {date} in this rule set"),
-                &citation,
-            )
-            .with_fact("date of service", date)
-            .with_fact("policy periods", periods(rule_set, &candidates)));
+        let Some(index) = candidates.iter().copied().find(|i| rule_set.entries.get(*i).is_some_and(|e| e.covers(date)))
+        else {
+            return Err(Box::new(
+                Finding::new(
+                    NO_POLICY_ON_DATE,
+                    Severity::Error,
+                    Some(line.number),
+                    format!("payer `{payer_id}` has no policy in effect on {date} in this rule set"),
+                    &citation,
+                )
+                .with_fact("date of service", date)
+                .with_fact("policy periods", periods(rule_set, &candidates)),
+            ));
         };
         match chosen {
             None => chosen = Some((index, line.number)),
             Some((first, first_line)) if first != index => {
                 let name = |i: usize| rule_set.entries.get(i).map_or("?", |e| e.name.as_str()).to_owned();
-                return Err(Finding::new(
+                return Err(Box::new(Finding::new(
                     SPLIT_CLAIM,
                     Severity::Error,
                     Some(line.number),
@@ -70,13 +75,19 @@ pub fn route(rule_set: &RuleSet, claim: &Claim) -> Result<usize, Finding> {
                     ),
                     &citation,
                 )
-                .with_fact("policy periods", periods(rule_set, &candidates)));
+                .with_fact("policy periods", periods(rule_set, &candidates))));
             }
             Some(_) => {}
         }
     }
     chosen.map(|(index, _)| index).ok_or_else(|| {
-        Finding::new(NO_POLICY_ON_DATE, Severity::Error, None, "the claim has no service lines to route", &citation)
+        Box::new(Finding::new(
+            NO_POLICY_ON_DATE,
+            Severity::Error,
+            None,
+            "the claim has no service lines to route",
+            &citation,
+        ))
     })
 }
 

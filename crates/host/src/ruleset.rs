@@ -79,7 +79,8 @@ pub struct PayerEntryFile {
 /// Reads and checks a rule set file: its shape, its dates, and that no two
 /// entries serve one payer id on one date.
 pub fn read_rule_set(path: &Path) -> Result<RuleSetFile, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::ReadRuleSet { path: path.to_path_buf(), source })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|source| LoadError::ReadRuleSet { path: path.to_path_buf(), source })?;
     let invalid = |message: String| LoadError::InvalidRuleSet { path: path.to_path_buf(), message };
     let file: RuleSetFile = toml::from_str(&text).map_err(|e| invalid(describe_toml_error(&text, &e)))?;
     if file.payers.is_empty() {
@@ -142,7 +143,9 @@ pub fn config_json(config: &toml::Table) -> String {
             toml::Value::String(s) => serde_json::Value::String(s.clone()),
             toml::Value::Integer(i) => serde_json::Value::from(*i),
             // Floats pass through as JSON numbers; plugins that take money refuse them.
-            toml::Value::Float(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, serde_json::Value::Number),
+            toml::Value::Float(f) => {
+                serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, serde_json::Value::Number)
+            }
             toml::Value::Boolean(b) => serde_json::Value::Bool(*b),
             toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
             toml::Value::Array(items) => serde_json::Value::Array(items.iter().map(convert).collect()),

@@ -87,9 +87,7 @@ impl Host {
         let mut linker = Linker::new(&engine);
         // The contract's `types` interface is imported for its types alone;
         // defining it empty satisfies the import without granting anything.
-        linker
-            .instance("payrules:policy/types@0.1.0")
-            .map_err(|e| HostError::Engine(e.to_string()))?;
+        linker.instance("payrules:policy/types@0.1.0").map_err(|e| HostError::Engine(e.to_string()))?;
         let ticker = EpochTicker::start(&engine);
         Ok(Host { engine, linker, cache: options.cache, _ticker: ticker })
     }
@@ -109,8 +107,10 @@ impl Host {
             let plugin = match loaded.get(&key) {
                 Some(plugin) => Arc::clone(plugin),
                 None => {
-                    let source = PluginSource { entry: &entry.name, path: &plugin_path, expected_sha256: Some(&entry.sha256) };
-                    let plugin = Arc::new(Plugin::load(&self.engine, &self.linker, self.cache.as_ref(), &limits, source)?);
+                    let source =
+                        PluginSource { entry: &entry.name, path: &plugin_path, expected_sha256: Some(&entry.sha256) };
+                    let plugin =
+                        Arc::new(Plugin::load(&self.engine, &self.linker, self.cache.as_ref(), &limits, source)?);
                     loaded.insert(key, Arc::clone(&plugin));
                     plugin
                 }
@@ -120,9 +120,11 @@ impl Host {
                 Configure::Refused(message) => {
                     LoadError::InvalidConfig { entry: entry.name.clone(), plugin: plugin.info.name.clone(), message }
                 }
-                Configure::Failed(failure) => {
-                    LoadError::PluginFailed { entry: entry.name.clone(), path: plugin_path.clone(), message: failure.to_string() }
-                }
+                Configure::Failed(failure) => LoadError::PluginFailed {
+                    entry: entry.name.clone(),
+                    path: plugin_path.clone(),
+                    message: failure.to_string(),
+                },
             })?;
             tracing::info!(entry = %entry.name, plugin = %plugin.info.name, version = %plugin.info.version, "payer policy loaded");
             entries.push(PayerPolicyEntry {
@@ -134,7 +136,14 @@ impl Host {
                 config_json,
             });
         }
-        Ok(Arc::new(RuleSet { name: file.name, version: file.version, description: file.description, path: path.to_path_buf(), limits, entries }))
+        Ok(Arc::new(RuleSet {
+            name: file.name,
+            version: file.version,
+            description: file.description,
+            path: path.to_path_buf(),
+            limits,
+            entries,
+        }))
     }
 
     /// Loads a plugin on its own, without a rule set or a pin, to look at it.
@@ -143,7 +152,12 @@ impl Host {
         Plugin::load(&self.engine, &self.linker, self.cache.as_ref(), &SandboxLimits::default(), source)
     }
 
-    fn configured_instance(&self, plugin: &Plugin, limits: &SandboxLimits, config_json: &str) -> Result<PluginInstance, Configure> {
+    fn configured_instance(
+        &self,
+        plugin: &Plugin,
+        limits: &SandboxLimits,
+        config_json: &str,
+    ) -> Result<PluginInstance, Configure> {
         let mut instance = plugin.instantiate(&self.engine, limits).map_err(Configure::Failed)?;
         instance.configure(limits, config_json).map_err(Configure::Failed)?.map_err(Configure::Refused)?;
         Ok(instance)
@@ -182,7 +196,7 @@ impl Evaluator<'_> {
     /// routing problems and plugin failures are reported in the verdict.
     pub fn evaluate(&mut self, claim: &Claim) -> ClaimReport {
         let verdict = match route(&self.rule_set, claim) {
-            Err(finding) => Verdict::NotRouted { finding },
+            Err(finding) => Verdict::NotRouted { finding: *finding },
             Ok(index) => self.evaluate_with(index, claim),
         };
         ClaimReport { claim_id: claim.id.clone(), payer_id: claim.payer.id.clone(), verdict }
@@ -199,9 +213,13 @@ impl Evaluator<'_> {
             Some(instance) => instance,
             None => match self.host.configured_instance(&entry.plugin, &limits, &entry.config_json) {
                 Ok(instance) => instance,
-                Err(Configure::Failed(failure)) => return Verdict::Failed { failure, receipt: receipt(&rule_set, Some(entry), None) },
+                Err(Configure::Failed(failure)) => {
+                    return Verdict::Failed { failure, receipt: receipt(&rule_set, Some(entry), None) };
+                }
                 Err(Configure::Refused(message)) => {
-                    let failure = EvaluationFailure::internal(format!("the plugin refused a configuration it accepted at load: {message}"));
+                    let failure = EvaluationFailure::internal(format!(
+                        "the plugin refused a configuration it accepted at load: {message}"
+                    ));
                     return Verdict::Failed { failure, receipt: receipt(&rule_set, Some(entry), None) };
                 }
             },

@@ -84,7 +84,10 @@ impl ResourceLimiter for SandboxState {
             // Trapping, rather than failing the grow, stops the plugin at the
             // allocation instead of leaving it to handle an out-of-memory.
             self.memory_exceeded = true;
-            return Err(wasmtime::format_err!("plugin memory would grow to {desired} bytes, over the {}-byte cap", self.memory_cap));
+            return Err(wasmtime::format_err!(
+                "plugin memory would grow to {desired} bytes, over the {}-byte cap",
+                self.memory_cap
+            ));
         }
         Ok(true)
     }

@@ -310,7 +310,14 @@ pub fn is_valid_npi(npi: &str) -> bool {
     let sum: u32 = digits
         .rev()
         .enumerate()
-        .map(|(i, d)| if i % 2 == 0 { let doubled = d * 2; if doubled > 9 { doubled - 9 } else { doubled } } else { d })
+        .map(|(i, d)| {
+            if i % 2 == 0 {
+                let doubled = d * 2;
+                if doubled > 9 { doubled - 9 } else { doubled }
+            } else {
+                d
+            }
+        })
         .sum();
     let check = (10 - sum % 10) % 10;
     npi.bytes().last().map(|b| u32::from(b - b'0')) == Some(check)
@@ -326,10 +333,16 @@ impl Claim {
             return Err(claim_error("payer.id", "must not be empty"));
         }
         if !is_valid_npi(&self.billing_provider.npi) {
-            return Err(claim_error("billing_provider.npi", format!("`{}` is not a valid ten-digit NPI", self.billing_provider.npi)));
+            return Err(claim_error(
+                "billing_provider.npi",
+                format!("`{}` is not a valid ten-digit NPI", self.billing_provider.npi),
+            ));
         }
         if !is_valid_npi(&self.rendering_provider.npi) {
-            return Err(claim_error("rendering_provider.npi", format!("`{}` is not a valid ten-digit NPI", self.rendering_provider.npi)));
+            return Err(claim_error(
+                "rendering_provider.npi",
+                format!("`{}` is not a valid ten-digit NPI", self.rendering_provider.npi),
+            ));
         }
         let pos = &self.place_of_service;
         if pos.len() != 2 || !pos.bytes().all(|b| b.is_ascii_digit()) {
@@ -342,10 +355,16 @@ impl Claim {
         for (index, line) in self.lines.iter().enumerate() {
             let at = |field: &str| format!("lines[{index}].{field}");
             if line.number == 0 || !numbers.insert(line.number) {
-                return Err(claim_error(at("number"), format!("line number {} must be positive and unique", line.number)));
+                return Err(claim_error(
+                    at("number"),
+                    format!("line number {} must be positive and unique", line.number),
+                ));
             }
             if line.modifiers.len() > 4 {
-                return Err(claim_error(at("modifiers"), format!("at most four modifiers, found {}", line.modifiers.len())));
+                return Err(claim_error(
+                    at("modifiers"),
+                    format!("at most four modifiers, found {}", line.modifiers.len()),
+                ));
             }
             if line.diagnosis_pointers.len() > 4 {
                 return Err(claim_error(at("diagnosis_pointers"), "at most four diagnosis pointers"));
@@ -354,7 +373,10 @@ impl Claim {
                 if *pointer == 0 || usize::from(*pointer) > self.diagnoses.len() {
                     return Err(claim_error(
                         at("diagnosis_pointers"),
-                        format!("pointer {pointer} does not name one of the claim's {} diagnoses", self.diagnoses.len()),
+                        format!(
+                            "pointer {pointer} does not name one of the claim's {} diagnoses",
+                            self.diagnoses.len()
+                        ),
                     ));
                 }
             }
@@ -371,7 +393,10 @@ impl Claim {
             }
             for (block_index, block) in line.time_blocks.iter().enumerate() {
                 if block.start >= block.end {
-                    return Err(claim_error(at(&format!("time_blocks[{block_index}]")), "a block must end after it starts"));
+                    return Err(claim_error(
+                        at(&format!("time_blocks[{block_index}]")),
+                        "a block must end after it starts",
+                    ));
                 }
             }
         }

@@ -203,10 +203,7 @@ pub const THERAPY_CODES: &[CodeInfo] = &[
 
 /// What payrules knows about `code`, if it is a therapy code it knows.
 pub fn code_info(code: &ProcedureCode) -> Option<&'static CodeInfo> {
-    THERAPY_CODES
-        .binary_search_by(|info| info.code.cmp(code.as_str()))
-        .ok()
-        .and_then(|index| THERAPY_CODES.get(index))
+    THERAPY_CODES.binary_search_by(|info| info.code.cmp(code.as_str())).ok().and_then(|index| THERAPY_CODES.get(index))
 }
 
 #[cfg(test)]

@@ -139,7 +139,9 @@ impl fmt::Display for Fix {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let line = self.line;
         match &self.action {
-            FixAction::SetUnits(units) => write!(f, "set line {line} to {units} unit{}", if *units == 1 { "" } else { "s" }),
+            FixAction::SetUnits(units) => {
+                write!(f, "set line {line} to {units} unit{}", if *units == 1 { "" } else { "s" })
+            }
             FixAction::AddModifier(m) => write!(f, "add modifier {m} to line {line}"),
             FixAction::RemoveModifier(m) => write!(f, "remove modifier {m} from line {line}"),
             FixAction::RemoveLine => write!(f, "remove line {line}"),
@@ -190,7 +192,13 @@ pub struct Finding {
 
 impl Finding {
     /// A finding with no evidence, denial or fix yet.
-    pub fn new(rule_id: &str, severity: Severity, line: Option<u32>, message: impl Into<String>, citation: &str) -> Finding {
+    pub fn new(
+        rule_id: &str,
+        severity: Severity,
+        line: Option<u32>,
+        message: impl Into<String>,
+        citation: &str,
+    ) -> Finding {
         Finding {
             rule_id: rule_id.to_owned(),
             severity,

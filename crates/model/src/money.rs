@@ -149,7 +149,9 @@ impl<'de> Deserialize<'de> for Money {
                     .ok_or_else(|| E::custom("amount is too large"))
             }
             fn visit_f64<E: serde::de::Error>(self, _v: f64) -> Result<Money, E> {
-                Err(E::custom("write amounts with cents as a string like \"28.79\"; a decimal number would be read as a float"))
+                Err(E::custom(
+                    "write amounts with cents as a string like \"28.79\"; a decimal number would be read as a float",
+                ))
             }
         }
         deserializer.deserialize_any(MoneyVisitor)

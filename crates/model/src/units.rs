@@ -106,10 +106,7 @@ pub fn allocate_total_time(services: &[TimedService]) -> TotalTimeAllocation {
         bonus.push(service.key);
         extra -= 1;
     }
-    let units = services
-        .iter()
-        .map(|s| (s.key, s.full_units() + u32::from(bonus.contains(&s.key))))
-        .collect();
+    let units = services.iter().map(|s| (s.key, s.full_units() + u32::from(bonus.contains(&s.key)))).collect();
     TotalTimeAllocation { total_minutes, total_units, units }
 }
 
@@ -209,8 +206,27 @@ mod tests {
     fn band_edges_of_the_unit_table() {
         // CMS 100-04 ch.5 20.2 table (and FCSO): each band's last and the next band's first minute.
         let edges = [
-            (0, 0), (7, 0), (8, 1), (22, 1), (23, 2), (37, 2), (38, 3), (52, 3), (53, 4), (67, 4),
-            (68, 5), (82, 5), (83, 6), (97, 6), (98, 7), (112, 7), (113, 8), (127, 8), (128, 9), (142, 9), (143, 10),
+            (0, 0),
+            (7, 0),
+            (8, 1),
+            (22, 1),
+            (23, 2),
+            (37, 2),
+            (38, 3),
+            (52, 3),
+            (53, 4),
+            (67, 4),
+            (68, 5),
+            (82, 5),
+            (83, 6),
+            (97, 6),
+            (98, 7),
+            (112, 7),
+            (113, 8),
+            (127, 8),
+            (128, 9),
+            (142, 9),
+            (143, 10),
         ];
         for (minutes, units) in edges {
             assert_eq!(total_time_units(minutes), units, "{minutes} minutes");

@@ -128,8 +128,9 @@ pub mod __private {
         }
 
         fn evaluate(claim: t::Claim) -> Result<t::Outcome, t::EvaluationError> {
-            let claim = Claim::try_from(claim)
-                .map_err(|e| EvaluationError { message: format!("the host sent a claim this plugin cannot read: {e}") })?;
+            let claim = Claim::try_from(claim).map_err(|e| EvaluationError {
+                message: format!("the host sent a claim this plugin cannot read: {e}"),
+            })?;
             CONFIGURED.with_borrow(|slot| {
                 let policy = slot.as_ref().and_then(|p| p.downcast_ref::<P>()).ok_or_else(|| EvaluationError {
                     message: "the plugin was asked to evaluate before it was configured".to_owned(),

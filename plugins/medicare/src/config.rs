@@ -65,7 +65,8 @@ pub fn parse_denial(text: &str) -> Option<Denial> {
     let mut words = text.split_whitespace();
     let (group, carc) = words.next()?.split_once('-')?;
     let group = AdjustmentGroup::parse(group)?;
-    let well_formed = |code: &str| !code.is_empty() && code.len() <= 5 && code.bytes().all(|b| b.is_ascii_alphanumeric());
+    let well_formed =
+        |code: &str| !code.is_empty() && code.len() <= 5 && code.bytes().all(|b| b.is_ascii_alphanumeric());
     if !well_formed(carc) {
         return None;
     }
@@ -102,7 +103,10 @@ impl TryFrom<MedicareConfig> for Settings {
         }
         for (from, to) in &config.replaced_codes {
             if code_info(to).is_none() {
-                return Err(error(format!("replaced_codes.{from}"), format!("`{to}` is not a therapy code this plugin knows")));
+                return Err(error(
+                    format!("replaced_codes.{from}"),
+                    format!("`{to}` is not a therapy code this plugin knows"),
+                ));
             }
         }
         let mut denials = default_denials();
@@ -110,8 +114,9 @@ impl TryFrom<MedicareConfig> for Settings {
             if !RULES.iter().any(|(id, _, _)| id == rule_id) {
                 return Err(error(format!("denials.{rule_id}"), "no rule of this plugin has that id"));
             }
-            let denial = parse_denial(text)
-                .ok_or_else(|| error(format!("denials.{rule_id}"), format!("`{text}` is not a denial like `CO-151 N362`")))?;
+            let denial = parse_denial(text).ok_or_else(|| {
+                error(format!("denials.{rule_id}"), format!("`{text}` is not a denial like `CO-151 N362`"))
+            })?;
             denials.insert(rule_id.clone(), denial);
         }
         Ok(Settings {

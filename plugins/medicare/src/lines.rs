@@ -25,7 +25,11 @@ pub fn check_codes(settings: &Settings, claim: &Claim, work: &mut [LineWork], fi
                 .with_fact("code billed", &line.procedure)
                 .with_fact("code to bill", replacement)
                 .with_denial(settings.denial(rules::CODE_INVALID))
-                .with_fix(line.number, FixAction::ReplaceCode(replacement.to_string()), Applicability::Automatic),
+                .with_fix(
+                    line.number,
+                    FixAction::ReplaceCode(replacement.to_string()),
+                    Applicability::Automatic,
+                ),
             );
             continue;
         }
@@ -55,7 +59,10 @@ pub fn check_codes(settings: &Settings, claim: &Claim, work: &mut [LineWork], fi
                     rules::CODE_UNKNOWN,
                     Severity::Info,
                     Some(line.number),
-                    format!("{} is not a therapy code this plugin checks; its units and price were not verified", line.procedure),
+                    format!(
+                        "{} is not a therapy code this plugin checks; its units and price were not verified",
+                        line.procedure
+                    ),
                     "payrules therapy code table",
                 )
                 .with_fact("code", &line.procedure),

@@ -10,7 +10,12 @@ use crate::work::LineWork;
 
 /// Prices each line as submitted: allowed units times the fee schedule amount,
 /// less the patient's coinsurance.
-pub fn price_lines(settings: &Settings, claim: &Claim, work: &[LineWork], findings: &mut Vec<Finding>) -> Vec<LineResult> {
+pub fn price_lines(
+    settings: &Settings,
+    claim: &Claim,
+    work: &[LineWork],
+    findings: &mut Vec<Finding>,
+) -> Vec<LineResult> {
     let mut unpriced = BTreeSet::new();
     claim
         .lines
@@ -30,7 +35,10 @@ pub fn price_lines(settings: &Settings, claim: &Claim, work: &[LineWork], findin
                 (Money::ZERO, Money::ZERO)
             } else if let Some(fee) = settings.fee_schedule.get(&line.procedure) {
                 let allowed = fee.checked_mul(i64::from(allowed_units)).unwrap_or(Money::ZERO);
-                steps.push(PriceStep { description: format!("{allowed_units} x ${fee} fee schedule amount"), amount: allowed });
+                steps.push(PriceStep {
+                    description: format!("{allowed_units} x ${fee} fee schedule amount"),
+                    amount: allowed,
+                });
                 let coinsurance = allowed.percent(settings.coinsurance_percent).unwrap_or(Money::ZERO);
                 let payment = allowed.checked_sub(coinsurance).unwrap_or(Money::ZERO);
                 steps.push(PriceStep {
@@ -45,7 +53,10 @@ pub fn price_lines(settings: &Settings, claim: &Claim, work: &[LineWork], findin
                             rules::PRICE_MISSING,
                             Severity::Info,
                             Some(line.number),
-                            format!("no fee schedule amount is configured for {}, so its expected payment is not known", line.procedure),
+                            format!(
+                                "no fee schedule amount is configured for {}, so its expected payment is not known",
+                                line.procedure
+                            ),
                             "rule set fee_schedule",
                         )
                         .with_fact("code", &line.procedure),

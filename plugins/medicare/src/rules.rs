@@ -15,12 +15,28 @@ pub const RULES: &[(&str, &str, &str)] = &[
         "A leftover unit billed on a code with fewer leftover minutes than another",
         "CMS 100-04 ch.5 20.2 ex.1 and ex.3",
     ),
-    (MINUTES_MISSING, "A timed code has no treatment minutes, so the 8-minute rule could not run", "CMS 100-04 ch.5 20.2"),
-    (UNTIMED_UNITS, "A service-based code billed for more than one unit a day", "CMS 100-04 ch.5 20.2; Transmittal 1019"),
+    (
+        MINUTES_MISSING,
+        "A timed code has no treatment minutes, so the 8-minute rule could not run",
+        "CMS 100-04 ch.5 20.2",
+    ),
+    (
+        UNTIMED_UNITS,
+        "A service-based code billed for more than one unit a day",
+        "CMS 100-04 ch.5 20.2; Transmittal 1019",
+    ),
     (THERAPY_MODIFIER, "An always-therapy code without GP, GO or GN", "CMS 100-04 ch.5 20.1"),
     (BUNDLED, "A code Medicare never pays separately (fee schedule status B)", "Palmetto GBA JJ/JM, 97010 status B"),
-    (CODE_INVALID, "A code Medicare does not recognise; another code is billed instead", "codingahead 97014; rule set replaced_codes"),
-    (DUPLICATE_LINE, "A timed code on more than one line for one date of service", "CMS 100-04 ch.5 20.2; FCSO (claims from 2021-04-19)"),
+    (
+        CODE_INVALID,
+        "A code Medicare does not recognise; another code is billed instead",
+        "codingahead 97014; rule set replaced_codes",
+    ),
+    (
+        DUPLICATE_LINE,
+        "A timed code on more than one line for one date of service",
+        "CMS 100-04 ch.5 20.2; FCSO (claims from 2021-04-19)",
+    ),
     (PRICE_MISSING, "No fee schedule amount is configured for the code", "rule set fee_schedule"),
     (CODE_UNKNOWN, "Not a therapy code this plugin checks", "payrules therapy code table"),
 ];

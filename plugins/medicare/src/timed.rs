@@ -85,13 +85,7 @@ fn same_modifiers(a: &ServiceLine, b: &ServiceLine) -> bool {
 }
 
 /// The 8-minute rule over one day's timed lines.
-fn check_timed_day(
-    claim: &Claim,
-    date: Date,
-    timed: &[usize],
-    work: &mut [LineWork],
-    findings: &mut Vec<Finding>,
-) {
+fn check_timed_day(claim: &Claim, date: Date, timed: &[usize], work: &mut [LineWork], findings: &mut Vec<Finding>) {
     let lines: Vec<&ServiceLine> = timed.iter().filter_map(|i| claim.lines.get(*i)).collect();
     if lines.is_empty() {
         return;
@@ -134,16 +128,22 @@ fn check_timed_day(
         .filter_map(|l| allocation.units_for(l.number).filter(|units| *units != l.units).map(|units| (*l, units)))
         .collect();
     let first_line = changed.first().map(|(l, _)| l.number);
-    let mut finding = Finding::new(rule.id, rule.severity, first_line, message(&issues, claim, &allocation, date), rule.citation)
-        .with_fact("date of service", date)
-        .with_fact("total timed minutes", allocation.total_minutes)
-        .with_fact("units the minutes support", allocation.total_units)
-        .with_fact("units billed", services.iter().map(|s| s.billed).sum::<u32>());
+    let mut finding =
+        Finding::new(rule.id, rule.severity, first_line, message(&issues, claim, &allocation, date), rule.citation)
+            .with_fact("date of service", date)
+            .with_fact("total timed minutes", allocation.total_minutes)
+            .with_fact("units the minutes support", allocation.total_units)
+            .with_fact("units billed", services.iter().map(|s| s.billed).sum::<u32>());
     for service in &services {
         let code = claim.line(service.key).map(|l| l.procedure.to_string()).unwrap_or_default();
         finding = finding.with_fact(
             &format!("line {} {code}", service.key),
-            format!("{} min, billed {}, correct {}", service.minutes, service.billed, allocation.units_for(service.key).unwrap_or(0)),
+            format!(
+                "{} min, billed {}, correct {}",
+                service.minutes,
+                service.billed,
+                allocation.units_for(service.key).unwrap_or(0)
+            ),
         );
     }
     for (line, units) in changed {
@@ -229,7 +229,13 @@ fn message(
 }
 
 /// Service-based codes are one unit a day, whatever the time (rule 10).
-fn check_untimed_day(settings: &Settings, claim: &Claim, untimed: &[usize], work: &mut [LineWork], findings: &mut Vec<Finding>) {
+fn check_untimed_day(
+    settings: &Settings,
+    claim: &Claim,
+    untimed: &[usize],
+    work: &mut [LineWork],
+    findings: &mut Vec<Finding>,
+) {
     let mut seen = BTreeSet::new();
     for index in untimed {
         let (Some(line), Some(state)) = (claim.lines.get(*index), work.get_mut(*index)) else {
@@ -242,17 +248,29 @@ fn check_untimed_day(settings: &Settings, claim: &Claim, untimed: &[usize], work
             continue;
         }
         let message = if first_of_code {
-            format!("{} is service-based: one unit a day whatever the time, but {} were billed", line.procedure, line.units)
+            format!(
+                "{} is service-based: one unit a day whatever the time, but {} were billed",
+                line.procedure, line.units
+            )
         } else {
-            format!("{} is service-based and was already billed on another line for {}", line.procedure, line.date_of_service)
+            format!(
+                "{} is service-based and was already billed on another line for {}",
+                line.procedure, line.date_of_service
+            )
         };
         let action = if allowed == 0 { FixAction::RemoveLine } else { FixAction::SetUnits(allowed) };
         findings.push(
-            Finding::new(rules::UNTIMED_UNITS, Severity::Error, Some(line.number), message, "CMS 100-04 ch.5 20.2; Transmittal 1019")
-                .with_fact("units billed", line.units)
-                .with_fact("units allowed a day", 1)
-                .with_denial(settings.denial(rules::UNTIMED_UNITS))
-                .with_fix(line.number, action, Applicability::Automatic),
+            Finding::new(
+                rules::UNTIMED_UNITS,
+                Severity::Error,
+                Some(line.number),
+                message,
+                "CMS 100-04 ch.5 20.2; Transmittal 1019",
+            )
+            .with_fact("units billed", line.units)
+            .with_fact("units allowed a day", 1)
+            .with_denial(settings.denial(rules::UNTIMED_UNITS))
+            .with_fix(line.number, action, Applicability::Automatic),
         );
     }
 }

@@ -1,0 +1,119 @@
+//! Throughput of the Medicare policy: compiled natively, and sandboxed in the
+//! host with warm instances and with a fresh instance per claim.
+//!
+//! Run with `cargo bench --bench throughput` after `cargo xtask build-plugins`.
+//! Prints one line per configuration; BENCHMARKS.md records the numbers.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a benchmark that cannot run should stop")]
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use medicare::Medicare;
+use payrules_host::{CompileCache, Host, HostOptions, Verdict};
+use payrules_model::Claim;
+use payrules_pdk::PayerPolicy;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The example claims, read once, cycled to make a workload of `count` claims.
+fn workload(count: usize) -> Vec<Claim> {
+    let mut base: Vec<Claim> = Vec::new();
+    for file in ["examples/claims/cms-20-2-examples.json", "examples/claims/common-mistakes.json"] {
+        let text = std::fs::read_to_string(root().join(file)).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let list = value.get("claims").cloned().unwrap_or(value);
+        base.extend(serde_json::from_value::<Vec<Claim>>(list).unwrap());
+    }
+    (0..count)
+        .map(|i| {
+            let mut claim = base[i % base.len()].clone();
+            claim.id = format!("{}-{i}", claim.id);
+            claim
+        })
+        .collect()
+}
+
+fn report(label: &str, claims: usize, elapsed: Duration) -> f64 {
+    let per_claim = elapsed.as_secs_f64() * 1e6 / claims as f64;
+    println!("{label:<44} {claims:>7} claims  {:>8.2} us/claim  {:>9.0} claims/s", per_claim, 1e6 / per_claim);
+    per_claim
+}
+
+fn main() {
+    let claims = workload(20_000);
+    let rules_path = root().join("examples/rulesets/default.toml");
+    let cache = CompileCache::new(root().join("target/bench-compile-cache"));
+    let host = Host::new(HostOptions { cache: Some(cache) }).unwrap();
+    let rules = host.load_rule_set(&rules_path).unwrap();
+    let config = rules.entries[0].config_json.clone();
+
+    // Native: the same crate, linked as an rlib, called directly.
+    let native = payrules_pdk::configure_from_json::<Medicare>(&config).unwrap();
+    for claim in &claims[..1_000] {
+        black_box(native.evaluate(claim).unwrap());
+    }
+    let started = Instant::now();
+    for claim in &claims {
+        black_box(native.evaluate(black_box(claim)).unwrap());
+    }
+    let native_us = report("native (rlib, direct call)", claims.len(), started.elapsed());
+
+    // Sandboxed, warm instance: routing, conversion, the component call, fuel.
+    let mut evaluator = host.evaluator(rules.clone());
+    for claim in &claims[..1_000] {
+        black_box(evaluator.evaluate(claim));
+    }
+    let started = Instant::now();
+    let mut fuel = 0u64;
+    for claim in &claims {
+        let report = evaluator.evaluate(black_box(claim));
+        if let Verdict::Evaluated { receipt, .. } = &report.verdict {
+            fuel += receipt.fuel_used.unwrap_or(0);
+        } else {
+            panic!("not evaluated: {report:?}");
+        }
+    }
+    let warm_us = report("sandboxed, warm instance (default)", claims.len(), started.elapsed());
+    println!(
+        "{:<44} {:>8.2}x native, {} fuel per claim on average",
+        "",
+        warm_us / native_us,
+        fuel / claims.len() as u64
+    );
+
+    // Sandboxed, fresh instance per claim (reproducible fuel).
+    let dir = tempfile::tempdir().unwrap();
+    let fresh_rules = dir.path().join("fresh.toml");
+    let text =
+        std::fs::read_to_string(&rules_path).unwrap().replace("reuse_instances = true", "reuse_instances = false");
+    let text = text.replace("../../target/plugins/", &format!("{}/target/plugins/", root().display()));
+    std::fs::write(&fresh_rules, text).unwrap();
+    let mut fresh = host.evaluator(host.load_rule_set(&fresh_rules).unwrap());
+    let sample = &claims[..5_000];
+    let started = Instant::now();
+    for claim in sample {
+        black_box(fresh.evaluate(black_box(claim)));
+    }
+    let fresh_us = report("sandboxed, fresh instance per claim", sample.len(), started.elapsed());
+    println!("{:<44} {:>8.2}x native", "", fresh_us / native_us);
+
+    // Loading the rule set with the compile cache warm: what every `check` pays.
+    let runs = 20;
+    let started = Instant::now();
+    for _ in 0..runs {
+        black_box(host.load_rule_set(&rules_path).unwrap());
+    }
+    println!(
+        "{:<44} {:>8.2} ms",
+        "rule set load, compile cache warm",
+        started.elapsed().as_secs_f64() * 1e3 / runs as f64
+    );
+    let uncached = Host::new(HostOptions { cache: None }).unwrap();
+    let started = Instant::now();
+    black_box(uncached.load_rule_set(&rules_path).unwrap());
+    println!("{:<44} {:>8.2} ms", "rule set load, compiling the plugin", started.elapsed().as_secs_f64() * 1e3);
+}
