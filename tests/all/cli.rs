@@ -157,3 +157,27 @@ fn verbose_mode_logs_to_stderr() {
     assert_exit(&output, 0);
     assert!(text(&output.stderr).contains("payer policy loaded"), "{}", text(&output.stderr));
 }
+
+#[test]
+fn json_lines_input_is_streamed_one_record_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let claims: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(support::root().join("examples/claims/cms-20-2-examples.json")).unwrap(),
+    )
+    .unwrap();
+    let mut lines: Vec<String> = claims["claims"].as_array().unwrap().iter().take(2).map(|c| c.to_string()).collect();
+    lines.insert(1, "{\"id\": \"BROKEN\"}".to_owned());
+    lines.insert(2, String::new());
+    let file = write(dir.path(), "batch.jsonl", &lines.join("\n"));
+    let output = payrules(&["check", "--format", "json", &file]);
+    assert_exit(&output, 2);
+    let records: Vec<serde_json::Value> =
+        text(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 3, "blank lines are skipped, every claim line gets a record");
+    assert_eq!(records[0]["claim_id"], "CMS-EX1");
+    assert_eq!(records[1]["claim_id"], "BROKEN");
+    assert!(records[1]["source"].as_str().unwrap().ends_with("batch.jsonl:2"), "{}", records[1]);
+    assert!(records[1]["error"].as_str().unwrap().contains("missing field `payer`"), "{}", records[1]);
+    assert_eq!(records[2]["claim_id"], "CMS-EX2");
+    assert!(records[2]["source"].as_str().unwrap().ends_with("batch.jsonl:4"), "{}", records[2]);
+}

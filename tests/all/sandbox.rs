@@ -1,6 +1,6 @@
 //! The host refuses what it should, and contains plugins that misbehave.
 
-use payrules_host::{FailureKind, LoadError, Verdict, sha256_hex};
+use payrules_host::{EvaluationFailure, FailureKind, LoadError, Verdict, sha256_hex};
 
 use crate::support;
 
@@ -8,72 +8,57 @@ fn hash(path: &std::path::Path) -> String {
     sha256_hex(&std::fs::read(path).expect("read plugin"))
 }
 
-fn failure_kind(verdict: &Verdict) -> Option<FailureKind> {
-    match verdict {
-        Verdict::Failed { failure, .. } => Some(failure.kind),
-        _ => None,
+/// Runs `check` with an evaluator over a one-entry rule set for `plugin`.
+fn with_plugin(plugin: &str, sandbox: &str, check: impl FnOnce(&mut payrules_host::Evaluator<'_>)) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = support::built(plugin);
+    let rules = support::one_entry_rule_set(dir.path(), &path, &hash(&path), sandbox);
+    let host = support::host();
+    let mut evaluator = host.evaluator(support::load(&host, &rules));
+    check(&mut evaluator);
+}
+
+/// The failed claim's failure, after checking that the next claim still evaluates.
+#[track_caller]
+fn fails_then_recovers(evaluator: &mut payrules_host::Evaluator<'_>, claim_id: &str) -> EvaluationFailure {
+    let report = evaluator.evaluate(&support::claim(claim_id));
+    let next = evaluator.evaluate(&support::claim("fine-2"));
+    assert!(matches!(next.verdict, Verdict::Evaluated { .. }), "the next claim still evaluates: {next:?}");
+    match report.verdict {
+        Verdict::Failed { failure, receipt } => {
+            assert!(receipt.plugin.starts_with("test-"), "{receipt:?}");
+            failure
+        }
+        other => panic!("{claim_id} should fail: {other:?}"),
     }
 }
 
 #[test]
 fn a_looping_plugin_runs_out_of_fuel_and_the_next_claim_still_evaluates() {
-    let dir = tempfile::tempdir().unwrap();
-    let plugin = support::built("test-plugins/looper");
-    let rules = support::one_entry_rule_set(
-        dir.path(),
-        &plugin,
-        &hash(&plugin),
-        "[sandbox]\nfuel = 20_000_000\ndeadline_ms = 60_000\n",
-    );
-    let host = support::host();
-    let mut evaluator = host.evaluator(support::load(&host, &rules));
-
-    let stuck = evaluator.evaluate(&support::claim("loop-1"));
-    assert_eq!(failure_kind(&stuck.verdict), Some(FailureKind::FuelExhausted), "{stuck:?}");
-    let Verdict::Failed { failure, receipt } = &stuck.verdict else { unreachable!() };
-    assert!(failure.message.contains("fuel budget of 20000000"), "{failure}");
-    assert_eq!(receipt.plugin, "test-looper@0.1.0");
-
-    let next = evaluator.evaluate(&support::claim("fine-2"));
-    assert!(matches!(next.verdict, Verdict::Evaluated { .. }), "{next:?}");
+    with_plugin("test-plugins/looper", "[sandbox]\nfuel = 20_000_000\ndeadline_ms = 60_000\n", |evaluator| {
+        let failure = fails_then_recovers(evaluator, "loop-1");
+        assert_eq!(failure.kind, FailureKind::FuelExhausted, "{failure}");
+        assert!(failure.message.contains("fuel budget of 20000000"), "{failure}");
+    });
 }
 
 #[test]
 fn a_looping_plugin_is_stopped_by_the_wall_clock_deadline_when_fuel_is_plenty() {
-    let dir = tempfile::tempdir().unwrap();
-    let plugin = support::built("test-plugins/looper");
-    let rules = support::one_entry_rule_set(
-        dir.path(),
-        &plugin,
-        &hash(&plugin),
-        "[sandbox]\nfuel = 18_000_000_000_000_000_000\ndeadline_ms = 200\n",
-    );
-    let host = support::host();
-    let mut evaluator = host.evaluator(support::load(&host, &rules));
-    let started = std::time::Instant::now();
-    let stuck = evaluator.evaluate(&support::claim("loop-1"));
-    assert_eq!(failure_kind(&stuck.verdict), Some(FailureKind::Deadline), "{stuck:?}");
-    // Not a timing assertion on speed: only that the deadline, not fuel, ended it.
-    assert!(started.elapsed() < std::time::Duration::from_secs(30));
-    let next = evaluator.evaluate(&support::claim("fine-2"));
-    assert!(matches!(next.verdict, Verdict::Evaluated { .. }), "{next:?}");
+    let sandbox = "[sandbox]\nfuel = 18_000_000_000_000_000_000\ndeadline_ms = 200\n";
+    with_plugin("test-plugins/looper", sandbox, |evaluator| {
+        let failure = fails_then_recovers(evaluator, "loop-1");
+        assert_eq!(failure.kind, FailureKind::Deadline, "{failure}");
+        assert!(failure.message.contains("200 ms deadline"), "{failure}");
+    });
 }
 
 #[test]
 fn a_plugin_that_allocates_without_bound_hits_the_memory_cap_and_the_next_claim_still_evaluates() {
-    let dir = tempfile::tempdir().unwrap();
-    let plugin = support::built("test-plugins/hog");
-    let rules = support::one_entry_rule_set(dir.path(), &plugin, &hash(&plugin), "[sandbox]\nmemory_mib = 16\n");
-    let host = support::host();
-    let mut evaluator = host.evaluator(support::load(&host, &rules));
-
-    let hog = evaluator.evaluate(&support::claim("hog-1"));
-    assert_eq!(failure_kind(&hog.verdict), Some(FailureKind::MemoryLimit), "{hog:?}");
-    let Verdict::Failed { failure, .. } = &hog.verdict else { unreachable!() };
-    assert!(failure.message.contains("16 MiB"), "{failure}");
-
-    let next = evaluator.evaluate(&support::claim("fine-2"));
-    assert!(matches!(next.verdict, Verdict::Evaluated { .. }), "{next:?}");
+    with_plugin("test-plugins/hog", "[sandbox]\nmemory_mib = 16\n", |evaluator| {
+        let failure = fails_then_recovers(evaluator, "hog-1");
+        assert_eq!(failure.kind, FailureKind::MemoryLimit, "{failure}");
+        assert!(failure.message.contains("16 MiB"), "{failure}");
+    });
 }
 
 #[test]
@@ -99,6 +84,20 @@ fn a_core_module_is_refused_as_not_a_plugin() {
     let error = support::host().load_rule_set(&rules).unwrap_err();
     assert!(matches!(error, LoadError::NotAPlugin { .. }), "{error:?}");
     assert!(error.to_string().contains("core WebAssembly module, not a component"), "{error}");
+}
+
+#[test]
+fn a_plugin_built_against_an_unsupported_contract_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = support::built("test-plugins/future");
+    let rules = support::one_entry_rule_set(dir.path(), &plugin, &hash(&plugin), "");
+    let error = support::host().load_rule_set(&rules).unwrap_err();
+    assert!(matches!(error, LoadError::UnsupportedContract { .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains("future.wasm") && message.contains("targets contract 9.0.0, but this host supports 0.1.0"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -93,19 +93,22 @@ fn build_plugins(root: &Path) -> Result<()> {
     // sha256 pins in the rule sets, the same wherever the project is cloned.
     let rustflags =
         format!("--remap-path-prefix={}=/payrules --remap-path-prefix={}=/cargo", root.display(), cargo_home.display());
-    let mut command = Command::new(&cargo);
-    command
-        .current_dir(root)
-        .args(["build", "--locked", "--profile", PROFILE, "--target", WASM_TARGET])
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", rustflags);
+    // One cargo invocation per plugin: features unify across the packages of
+    // one build, so building plugins together would let one plugin's
+    // dependencies change another's bytes, and its pin.
     for plugin in &crates {
-        command.args(["--package", &plugin.package]);
-    }
-    let status = command.status().context("running cargo build for the plugins")?;
-    if !status.success() {
-        bail!(
-            "building the plugins failed ({status}); is the {WASM_TARGET} target installed? (rustup target add {WASM_TARGET})"
-        );
+        let status = Command::new(&cargo)
+            .current_dir(root)
+            .args(["build", "--locked", "--profile", PROFILE, "--target", WASM_TARGET, "--package", &plugin.package])
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", &rustflags)
+            .status()
+            .context("running cargo build for the plugins")?;
+        if !status.success() {
+            bail!(
+                "building {} failed ({status}); is the {WASM_TARGET} target installed? (rustup target add {WASM_TARGET})",
+                plugin.package
+            );
+        }
     }
     let target = root.join("target");
     for plugin in &crates {

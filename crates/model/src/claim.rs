@@ -425,6 +425,50 @@ mod tests {
         assert!(!is_valid_npi("123456789"));
     }
 
+    const CLAIM: &str = r#"{
+        "id": "C1",
+        "payer": { "id": "MEDICARE", "name": "Medicare", "kind": "medicare" },
+        "patient": { "id": "P1", "birth_date": "1950-01-01" },
+        "billing_provider": { "npi": "1234567893" },
+        "rendering_provider": { "npi": "1987654328", "role": "assistant" },
+        "diagnoses": ["M62.81"],
+        "lines": [{ "number": 1, "date_of_service": "2025-03-10", "procedure": "97110", "modifiers": ["GP", "CQ"],
+                    "units": 2, "diagnosis_pointers": [1], "charge": "90.00", "minutes": { "total": 30, "assistant": 30 },
+                    "time_blocks": [{ "start": "09:00", "end": "09:30" }] }],
+        "episode": { "plan_of_care_start": "2025-02-01", "year_to_date_allowed": { "pt_slp": "2390.00" },
+                     "authorization": { "number": "A-1", "visits": 12 } }
+    }"#;
+
+    #[test]
+    fn claims_round_trip_through_json_and_toml() {
+        let claim: Claim = serde_json::from_str(CLAIM).unwrap();
+        claim.validate().unwrap();
+        let json = serde_json::to_string(&claim).unwrap();
+        assert_eq!(serde_json::from_str::<Claim>(&json).unwrap(), claim);
+        let toml_text = toml::to_string(&claim).unwrap();
+        assert_eq!(toml::from_str::<Claim>(&toml_text).unwrap(), claim);
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let mut claim: Claim = serde_json::from_str(CLAIM).unwrap();
+        claim.lines[0].diagnosis_pointers = vec![2];
+        let error = claim.validate().unwrap_err();
+        assert_eq!(error.field, "lines[0].diagnosis_pointers");
+        claim.lines[0].diagnosis_pointers = vec![1];
+        claim.lines[0].minutes = Some(TreatmentMinutes { total: 10, assistant: 11 });
+        assert_eq!(claim.validate().unwrap_err().field, "lines[0].minutes.assistant");
+        claim.billing_provider.npi = "1234567890".to_owned();
+        assert_eq!(claim.validate().unwrap_err().field, "billing_provider.npi");
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let text = CLAIM.replace("\"place_of_service\"", "\"pos\"").replace("\"diagnoses\"", "\"diagnosis\"");
+        let error = serde_json::from_str::<Claim>(&text).unwrap_err().to_string();
+        assert!(error.contains("unknown field `diagnosis`"), "{error}");
+    }
+
     #[test]
     fn clock_times() {
         assert_eq!("09:15".parse::<ClockTime>().unwrap().minutes(), 555);

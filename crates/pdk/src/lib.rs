@@ -4,22 +4,65 @@
 //! [`export_policy!`]. The generated WIT bindings stay inside this crate: a
 //! plugin works with the billing model's types only.
 //!
-//! ```ignore
-//! use payrules_pdk::{export_policy, PayerPolicy, PluginInfo, Claim, Outcome, ConfigError, EvaluationError};
+//! ```
+//! use payrules_pdk::{
+//!     Applicability, Claim, ConfigError, EvaluationError, Finding, FixAction, Outcome, PayerPolicy, PluginInfo, Severity,
+//!     export_policy,
+//! };
+//! use serde::Deserialize;
 //!
-//! #[derive(serde::Deserialize)]
-//! struct Config { units_per_visit: u32 }
+//! #[derive(Deserialize)]
+//! #[serde(deny_unknown_fields)]
+//! pub struct Config {
+//!     units_per_visit: u32,
+//! }
 //!
-//! struct Acme(Config);
+//! pub struct Acme {
+//!     units_per_visit: u32,
+//! }
 //!
 //! impl PayerPolicy for Acme {
 //!     type Config = Config;
-//!     fn describe() -> PluginInfo { payrules_pdk::plugin_info("acme", "0.1.0", &[]) }
-//!     fn configure(config: Config) -> Result<Self, ConfigError> { Ok(Acme(config)) }
-//!     fn evaluate(&self, claim: &Claim) -> Result<Outcome, EvaluationError> { Ok(Outcome::default()) }
+//!
+//!     fn describe() -> PluginInfo {
+//!         payrules_pdk::plugin_info("acme", env!("CARGO_PKG_VERSION"), &[(
+//!             "ACME-UNITS-PER-VISIT",
+//!             "More units than the visit cap",
+//!             "Acme provider manual 4.2",
+//!         )])
+//!     }
+//!
+//!     fn configure(config: Config) -> Result<Self, ConfigError> {
+//!         if config.units_per_visit == 0 {
+//!             return Err(ConfigError { field: "units_per_visit".into(), message: "must be at least 1".into() });
+//!         }
+//!         Ok(Acme { units_per_visit: config.units_per_visit })
+//!     }
+//!
+//!     fn evaluate(&self, claim: &Claim) -> Result<Outcome, EvaluationError> {
+//!         let mut outcome = Outcome::default();
+//!         let billed: u32 = claim.lines.iter().map(|l| l.units).sum();
+//!         if let Some(last) = claim.lines.last()
+//!             && billed > self.units_per_visit
+//!         {
+//!             let keep = last.units.saturating_sub(billed - self.units_per_visit);
+//!             outcome.findings.push(
+//!                 Finding::new("ACME-UNITS-PER-VISIT", Severity::Error, Some(last.number), "over the visit cap", "Acme manual 4.2")
+//!                     .with_fact("units billed", billed)
+//!                     .with_fix(last.number, FixAction::SetUnits(keep), Applicability::NeedsReview),
+//!             );
+//!         }
+//!         Ok(outcome)
+//!     }
 //! }
 //!
 //! export_policy!(Acme);
+//! # fn main() {
+//! # let config: Config = payrules_pdk::read_config(r#"{ "units_per_visit": 4 }"#).unwrap();
+//! # let acme = Acme::configure(config).unwrap();
+//! # assert_eq!(Acme::describe().rules.len(), 1);
+//! # let _ = acme;
+//! # }
 //! ```
 //!
 //! The same crate also builds natively (as an `rlib`), where the macro exports
