@@ -4,7 +4,14 @@
 //! Run with `cargo bench --bench throughput` after `cargo xtask build-plugins`.
 //! Prints one line per configuration; BENCHMARKS.md records the numbers.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a benchmark that cannot run should stop")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::float_arithmetic,
+    reason = "a benchmark that cannot run should stop; timings are floats, money is not involved"
+)]
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -61,6 +68,20 @@ fn main() {
         black_box(native.evaluate(black_box(claim)).unwrap());
     }
     let native_us = report("native (rlib, direct call)", claims.len(), started.elapsed());
+
+    // Native through the PDK adapter: the plugin's own conversions from and to
+    // the contract's types, as in the sandbox, without the sandbox.
+    use payrules_pdk::__bindings::exports::payrules::policy::policy::Guest as _;
+    use payrules_pdk::__bindings::payrules::policy::types as wit;
+    type Adapter = payrules_pdk::__private::Adapter<Medicare>;
+    Adapter::configure(config.clone()).unwrap();
+    let wit_claims: Vec<wit::Claim> = claims.iter().map(wit::Claim::from).collect();
+    let started = Instant::now();
+    for claim in &wit_claims {
+        black_box(Adapter::evaluate(black_box(claim.clone())).unwrap());
+    }
+    let adapter_us = report("native, through the PDK adapter", claims.len(), started.elapsed());
+    println!("{:<44} {:>8.2}x native", "", adapter_us / native_us);
 
     // Sandboxed, warm instance: routing, conversion, the component call, fuel.
     let mut evaluator = host.evaluator(rules.clone());

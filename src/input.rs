@@ -79,8 +79,24 @@ fn looks_like_json(path: &Path, text: &str) -> bool {
     }
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset).map_or(1, |before| before.matches('\n').count() + 1)
+/// Line numbers of increasing byte offsets, counted on from the last one asked,
+/// so numbering every claim in a large file stays linear.
+struct LineCounter {
+    offset: usize,
+    line: usize,
+}
+
+impl LineCounter {
+    fn new() -> LineCounter {
+        LineCounter { offset: 0, line: 1 }
+    }
+
+    /// The 1-based line of `offset` in `text`; offsets must not decrease.
+    fn line_at(&mut self, text: &str, offset: usize) -> usize {
+        self.line += text.get(self.offset..offset).map_or(0, |between| between.matches('\n').count());
+        self.offset = offset.max(self.offset);
+        self.line
+    }
 }
 
 #[derive(Deserialize)]
@@ -94,9 +110,10 @@ fn read_json(name: String, text: String) -> ClaimInputs {
         Err(message) => return one(file_error(&name, message)),
     };
     let many = ranges.len() > 1;
+    let mut lines = LineCounter::new();
     Box::new(ranges.into_iter().enumerate().map(move |(index, (start, end))| {
+        let first_line = lines.line_at(&text, start);
         let raw = text.get(start..end).unwrap_or_default();
-        let first_line = line_of(&text, start);
         let source =
             if many { format!("{name}:{first_line} (claim {})", index + 1) } else { format!("{name}:{first_line}") };
         json_claim(&name, &source, first_line, raw)
@@ -181,7 +198,8 @@ fn read_toml(name: &str, text: &str) -> Vec<ClaimInput> {
     let claims: Vec<(usize, toml::Table)> = if table.contains_key("claims") {
         match toml::from_str::<Wrapped>(text) {
             Ok(wrapped) => {
-                wrapped.claims.into_iter().map(|c| (line_of(text, c.span().start), c.into_inner())).collect()
+                let mut lines = LineCounter::new();
+                wrapped.claims.into_iter().map(|c| (lines.line_at(text, c.span().start), c.into_inner())).collect()
             }
             Err(error) => {
                 return vec![file_error(

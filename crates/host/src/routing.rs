@@ -19,7 +19,7 @@ pub const SPLIT_CLAIM: &str = "ROUTE-SPLIT-CLAIM";
 /// across a new year's policy) is not split silently: it gets a finding that
 /// asks for one claim per policy period.
 pub fn route(rule_set: &RuleSet, claim: &Claim) -> Result<usize, Box<Finding>> {
-    let citation = format!("rule set `{}@{}`", rule_set.name, rule_set.version);
+    let citation = || format!("rule set `{}@{}`", rule_set.name, rule_set.version);
     let payer_id = &claim.payer.id;
     let candidates: Vec<usize> = rule_set
         .entries
@@ -36,7 +36,7 @@ pub fn route(rule_set: &RuleSet, claim: &Claim) -> Result<usize, Box<Finding>> {
                 Severity::Error,
                 None,
                 format!("no payer policy in the rule set serves payer id `{payer_id}`"),
-                &citation,
+                &citation(),
             )
             .with_fact("payer id", payer_id)
             .with_fact("payer ids the rule set serves", known.join(", ")),
@@ -53,7 +53,7 @@ pub fn route(rule_set: &RuleSet, claim: &Claim) -> Result<usize, Box<Finding>> {
                     Severity::Error,
                     Some(line.number),
                     format!("payer `{payer_id}` has no policy in effect on {date} in this rule set"),
-                    &citation,
+                    &citation(),
                 )
                 .with_fact("date of service", date)
                 .with_fact("policy periods", periods(rule_set, &candidates)),
@@ -73,7 +73,7 @@ pub fn route(rule_set: &RuleSet, claim: &Claim) -> Result<usize, Box<Finding>> {
                         line.number,
                         name(index)
                     ),
-                    &citation,
+                    &citation(),
                 )
                 .with_fact("policy periods", periods(rule_set, &candidates))));
             }
@@ -86,7 +86,7 @@ pub fn route(rule_set: &RuleSet, claim: &Claim) -> Result<usize, Box<Finding>> {
             Severity::Error,
             None,
             "the claim has no service lines to route",
-            &citation,
+            &citation(),
         ))
     })
 }
