@@ -127,25 +127,12 @@ impl Plugin {
             .instantiate_pre(&component)
             .and_then(v0_1_0::PayerPolicyPre::new)
             .map_err(|e| not_a_plugin(format!("it does not match contract {}: {e}", v0_1_0::VERSION)))?;
-        let mut plugin = Plugin {
-            path: owned(path),
-            sha256,
-            size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
-            info: PluginInfo {
-                name: String::new(),
-                version: String::new(),
-                contract_version: String::new(),
-                rules: Vec::new(),
-            },
-            imports,
-            pre,
-        };
         let failed = |failure: EvaluationFailure| LoadError::PluginFailed {
             entry: entry.to_owned(),
             path: owned(path),
             message: failure.to_string(),
         };
-        let mut instance = plugin.instantiate(engine, limits).map_err(failed)?;
+        let mut instance = PluginInstance::new(&pre, engine, limits).map_err(failed)?;
         let (info, _) = instance
             .call(limits, |policy, store| policy.payrules_policy_policy().call_describe(store))
             .map_err(failed)?;
@@ -157,8 +144,14 @@ impl Plugin {
                 info.contract_version
             )));
         }
-        plugin.info = info;
-        Ok(plugin)
+        Ok(Plugin {
+            path: owned(path),
+            sha256,
+            size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+            info,
+            imports,
+            pre,
+        })
     }
 
     /// A fresh, unconfigured instance in its own store.
@@ -167,10 +160,7 @@ impl Plugin {
         engine: &Engine,
         limits: &SandboxLimits,
     ) -> Result<PluginInstance, EvaluationFailure> {
-        let mut store = Store::new(engine, SandboxState::new(limits));
-        store.limiter(|state| state);
-        let policy = self.pre.instantiate(&mut store).map_err(|e| EvaluationFailure::classify(&store, limits, e))?;
-        Ok(PluginInstance { store, policy })
+        PluginInstance::new(&self.pre, engine, limits)
     }
 }
 
@@ -181,6 +171,18 @@ pub(crate) struct PluginInstance {
 }
 
 impl PluginInstance {
+    /// Instantiates `pre` in a new store with the sandbox's limits.
+    fn new(
+        pre: &v0_1_0::PayerPolicyPre<SandboxState>,
+        engine: &Engine,
+        limits: &SandboxLimits,
+    ) -> Result<PluginInstance, EvaluationFailure> {
+        let mut store = Store::new(engine, SandboxState::new(limits));
+        store.limiter(|state| state);
+        let policy = pre.instantiate(&mut store).map_err(|e| EvaluationFailure::classify(&store, limits, e))?;
+        Ok(PluginInstance { store, policy })
+    }
+
     /// Runs `call` under a fresh fuel budget and deadline; returns its result
     /// and the fuel it used.
     pub(crate) fn call<R>(
