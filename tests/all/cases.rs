@@ -41,6 +41,12 @@ struct Case {
     #[serde(default)]
     reading: Option<String>,
     lines: Vec<CaseLine>,
+    /// The rendering clinician's role; `therapist` when omitted.
+    #[serde(default)]
+    role: Option<String>,
+    /// The claim's episode context, as in a claim file (dates as strings).
+    #[serde(default)]
+    episode: Option<serde_json::Value>,
     expect: Expect,
 }
 
@@ -51,6 +57,8 @@ struct CaseLine {
     units: u32,
     #[serde(default)]
     minutes: Option<u32>,
+    #[serde(default)]
+    assistant_minutes: Option<u32>,
     #[serde(default)]
     modifiers: Option<Vec<String>>,
     #[serde(default)]
@@ -111,7 +119,8 @@ fn build_claim(defaults: &Defaults, index: usize, case: &Case) -> Claim {
                 "charge": line.charge.as_deref().unwrap_or("50.00"),
             });
             if let Some(minutes) = line.minutes {
-                value["minutes"] = serde_json::json!({ "total": minutes });
+                value["minutes"] =
+                    serde_json::json!({ "total": minutes, "assistant": line.assistant_minutes.unwrap_or(0) });
             }
             value
         })
@@ -121,8 +130,9 @@ fn build_claim(defaults: &Defaults, index: usize, case: &Case) -> Claim {
         "payer": { "id": defaults.payer, "name": defaults.payer, "kind": defaults.kind },
         "patient": { "id": "P1", "birth_date": "1950-01-01" },
         "billing_provider": { "npi": "1234567893" },
-        "rendering_provider": { "npi": "1987654328", "role": "therapist" },
+        "rendering_provider": { "npi": "1987654328", "role": case.role.as_deref().unwrap_or("therapist") },
         "lines": lines,
+        "episode": case.episode,
     }))
     .unwrap_or_else(|e| panic!("case `{}` builds a claim: {e}", case.name));
     claim.validate().unwrap_or_else(|e| panic!("case `{}` builds a valid claim: {e}", case.name));

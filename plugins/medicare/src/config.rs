@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use payrules_pdk::model::{ProcedureCode, code_info};
-use payrules_pdk::{AdjustmentGroup, ConfigError, Denial, Money};
+use payrules_pdk::{AdjustmentGroup, ConfigError, Date, Denial, Money};
 use serde::Deserialize;
 
 use crate::rules::RULES;
@@ -28,10 +28,47 @@ pub struct MedicareConfig {
     /// or `"CO-151 N362"` with remark codes. Adds to and overrides the plugin's defaults.
     #[serde(default)]
     pub denials: BTreeMap<String, String>,
+    /// The therapy (KX) threshold by calendar year of service: PT and SLP
+    /// combined, OT separately. A year without one is reported, not guessed.
+    #[serde(default)]
+    pub kx_thresholds: BTreeMap<u16, Money>,
+    /// The targeted medical review threshold; crossing it is reported.
+    #[serde(default)]
+    pub medical_review_threshold: Option<Money>,
+    /// KX on a claim that leaves the year's total under this percentage of
+    /// the threshold draws a warning: KX with no sign of crossing is abusive.
+    #[serde(default = "default_kx_early_percent")]
+    pub kx_early_percent: u32,
+    /// An assistant's share of a service's minutes, in percent, above which
+    /// CQ/CO applies (the de minimis standard).
+    #[serde(default = "default_assistant_de_minimis")]
+    pub assistant_de_minimis_percent: u32,
+    /// What Medicare allows of a CQ/CO service, in percent.
+    #[serde(default = "default_assistant_payment")]
+    pub assistant_payment_percent: u32,
+    /// First date of service the CQ/CO payment applies to; 2022-01-01 when omitted.
+    #[serde(default)]
+    pub assistant_payment_from: Option<Date>,
 }
 
 fn default_coinsurance() -> u32 {
     20
+}
+
+fn default_kx_early_percent() -> u32 {
+    80
+}
+
+/// CY2020 and CY2022 physician fee schedule rules, as summarised by WebPT and
+/// others ([S] in the reference): more than 10% of the minutes.
+fn default_assistant_de_minimis() -> u32 {
+    10
+}
+
+/// 85% of the otherwise applicable amount: SSA 1834(v), BBA 2018 53107; CMS
+/// CQ/CO billing examples ([C]).
+fn default_assistant_payment() -> u32 {
+    85
 }
 
 /// A configuration that has been checked and made ready to use.
@@ -47,9 +84,30 @@ pub struct Settings {
     pub replaced_codes: BTreeMap<ProcedureCode, ProcedureCode>,
     /// Denial per rule id.
     pub denials: BTreeMap<String, Denial>,
+    /// KX threshold by year.
+    pub kx_thresholds: BTreeMap<u16, Money>,
+    /// Targeted medical review threshold.
+    pub medical_review_threshold: Option<Money>,
+    /// Early-KX warning line, percent of the threshold.
+    pub kx_early_percent: u32,
+    /// De minimis assistant share, percent.
+    pub assistant_de_minimis_percent: u32,
+    /// CQ/CO allowed share, percent.
+    pub assistant_payment_percent: u32,
+    /// First date of service of the CQ/CO payment, if configured.
+    pub assistant_payment_from: Option<Date>,
 }
 
 impl Settings {
+    /// Whether the CQ/CO payment percentage applies on `date`: from
+    /// 2022-01-01 unless configured otherwise (CMS CQ/CO billing examples).
+    pub fn assistant_payment_applies(&self, date: Date) -> bool {
+        match self.assistant_payment_from {
+            Some(from) => date >= from,
+            None => date.year() >= 2022,
+        }
+    }
+
     /// The denial the payer reports for `rule_id`, if the reference or the configuration gives one.
     pub fn denial(&self, rule_id: &str) -> Option<Denial> {
         self.denials.get(rule_id).cloned()
@@ -81,11 +139,13 @@ pub fn parse_denial(text: &str) -> Option<Denial> {
 ///
 /// Sources (../shared/reference/therapy-billing.md 8): a missing therapy
 /// modifier is CO-4 (appealwin, codingahead); a status-B bundled code is
-/// reported with B15 and remark M15 (Palmetto).
+/// reported with B15 and remark M15 (Palmetto); a line over the therapy
+/// threshold without KX is PR-119 (Palmetto 2022).
 fn default_denials() -> BTreeMap<String, Denial> {
     BTreeMap::from([
         ("MCR-THERAPY-MODIFIER".to_owned(), Denial::new(AdjustmentGroup::Co, "4", &[])),
         ("MCR-BUNDLED".to_owned(), Denial::new(AdjustmentGroup::Co, "B15", &["M15"])),
+        ("MCR-KX-MISSING".to_owned(), Denial::new(AdjustmentGroup::Pr, "119", &[])),
     ])
 }
 
@@ -93,8 +153,20 @@ impl TryFrom<MedicareConfig> for Settings {
     type Error = ConfigError;
 
     fn try_from(config: MedicareConfig) -> Result<Settings, ConfigError> {
-        if config.coinsurance_percent > 100 {
-            return Err(error("coinsurance_percent", format!("{} is not a percentage", config.coinsurance_percent)));
+        for (field, value) in [
+            ("coinsurance_percent", config.coinsurance_percent),
+            ("kx_early_percent", config.kx_early_percent),
+            ("assistant_de_minimis_percent", config.assistant_de_minimis_percent),
+            ("assistant_payment_percent", config.assistant_payment_percent),
+        ] {
+            if value > 100 {
+                return Err(error(field, format!("{value} is not a percentage")));
+            }
+        }
+        for (year, threshold) in &config.kx_thresholds {
+            if *threshold <= Money::ZERO {
+                return Err(error(format!("kx_thresholds.{year}"), "a threshold must be positive"));
+            }
         }
         for (code, price) in &config.fee_schedule {
             if *price < Money::ZERO {
@@ -125,6 +197,12 @@ impl TryFrom<MedicareConfig> for Settings {
             bundled_codes: config.bundled_codes,
             replaced_codes: config.replaced_codes,
             denials,
+            kx_thresholds: config.kx_thresholds,
+            medical_review_threshold: config.medical_review_threshold,
+            kx_early_percent: config.kx_early_percent,
+            assistant_de_minimis_percent: config.assistant_de_minimis_percent,
+            assistant_payment_percent: config.assistant_payment_percent,
+            assistant_payment_from: config.assistant_payment_from,
         })
     }
 }

@@ -1,4 +1,4 @@
-//! Medicare Part B outpatient therapy policy: the first slice.
+//! Medicare Part B outpatient therapy policy.
 //!
 //! - Timed-code units by the 8-minute total-time rule, with allocation
 //!   (CMS 100-04 ch.5 20.2).
@@ -6,12 +6,19 @@
 //! - GP/GO/GN on always-therapy codes (CMS 100-04 ch.5 20.1).
 //! - Bundled codes such as 97010 never paid separately; codes Medicare does
 //!   not recognise, such as 97014, billed as their replacement.
+//! - CQ/CO for services an assistant furnished beyond the de minimis share,
+//!   paid at the configured percentage.
+//! - The therapy (KX) threshold and the targeted medical review threshold.
+//! - Plan-of-care documentation: progress reports, certification, goals.
 //! - Expected allowed amount and payment from the configured fee schedule.
 
+mod assistants;
 mod config;
+mod documentation;
 mod lines;
 mod pricing;
 mod rules;
+mod threshold;
 mod timed;
 mod work;
 
@@ -43,7 +50,10 @@ impl PayerPolicy for Medicare {
         let mut findings = Vec::new();
         lines::check_codes(&self.settings, claim, &mut work, &mut findings);
         timed::check_units(&self.settings, claim, &mut work, &mut findings);
-        let lines = pricing::price_lines(&self.settings, claim, &work, &mut findings);
+        assistants::check_assistants(&self.settings, claim, &work, &mut findings);
+        let mut lines = pricing::price_lines(&self.settings, claim, &work, &mut findings);
+        threshold::check_threshold(&self.settings, claim, &mut lines, &mut findings);
+        documentation::check_documentation(claim, &mut findings);
         Ok(Outcome { lines, findings })
     }
 }

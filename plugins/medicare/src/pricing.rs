@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use payrules_pdk::{Claim, Finding, LineResult, LineStatus, Money, PriceStep, Severity};
 
+use crate::assistants::has_assistant_modifier;
 use crate::config::Settings;
 use crate::rules;
 use crate::work::LineWork;
@@ -34,11 +35,19 @@ pub fn price_lines(
             let (allowed, payment) = if state.denied || allowed_units == 0 {
                 (Money::ZERO, Money::ZERO)
             } else if let Some(fee) = settings.fee_schedule.get(&line.procedure) {
-                let allowed = fee.checked_mul(i64::from(allowed_units)).unwrap_or(Money::ZERO);
+                let mut allowed = fee.checked_mul(i64::from(allowed_units)).unwrap_or(Money::ZERO);
                 steps.push(PriceStep {
                     description: format!("{allowed_units} x ${fee} fee schedule amount"),
                     amount: allowed,
                 });
+                if has_assistant_modifier(line) && settings.assistant_payment_applies(line.date_of_service) {
+                    let percent = settings.assistant_payment_percent;
+                    allowed = allowed.percent(percent).unwrap_or(Money::ZERO);
+                    steps.push(PriceStep {
+                        description: format!("CQ/CO: furnished in whole or in part by an assistant, {percent}%"),
+                        amount: allowed,
+                    });
+                }
                 let coinsurance = allowed.percent(settings.coinsurance_percent).unwrap_or(Money::ZERO);
                 let payment = allowed.checked_sub(coinsurance).unwrap_or(Money::ZERO);
                 steps.push(PriceStep {

@@ -39,6 +39,29 @@ pub const RULES: &[(&str, &str, &str)] = &[
     ),
     (PRICE_MISSING, "No fee schedule amount is configured for the code", "rule set fee_schedule"),
     (CODE_UNKNOWN, "Not a therapy code this plugin checks", "payrules therapy code table"),
+    (
+        ASSISTANT_MODIFIER,
+        "An assistant furnished more than the de minimis share of a service billed without CQ/CO",
+        "CMS CQ/CO billing examples; CY2020 PFS de minimis standard",
+    ),
+    (
+        ASSISTANT_UNNEEDED,
+        "CQ/CO billed though the assistant's share is within the de minimis standard",
+        "CMS CQ/CO billing examples; CY2020 PFS de minimis standard",
+    ),
+    (KX_MISSING, "A line takes the year's therapy total over the threshold without KX", "CMS 100-04 ch.5 10.3.3"),
+    (KX_EARLY, "KX billed with the year's total far under the threshold", "CMS 100-04 ch.5 10.3.3"),
+    (KX_UNVERIFIED, "KX billed without year-to-date amounts to check it against", "CMS 100-04 ch.5 10.3.3"),
+    (KX_NO_THRESHOLD, "No therapy threshold configured for the year of service", "rule set kx_thresholds"),
+    (MEDICAL_REVIEW, "The claim takes the year's total past the targeted medical review threshold", "BBA 2018 50202"),
+    (
+        PROGRESS_REPORT_DUE,
+        "A progress report is overdue (at least every 10 treatment days)",
+        "Pub 100-02 ch.15 220.3 D",
+    ),
+    (POC_EXPIRED, "Treatment past the 90 days a plan-of-care certification covers", "Pub 100-02 ch.15 220.1.3"),
+    (POC_CERT_LATE, "Plan of care certified more than 30 days after the first treatment", "Pub 100-02 ch.15 220.1.3"),
+    (GOALS_MISSING, "The plan of care documents no functional goals", "Pub 100-02 ch.15 220.1.2"),
 ];
 
 /// More timed units than the total minutes support.
@@ -67,3 +90,25 @@ pub const DUPLICATE_LINE: &str = "MCR-DUPLICATE-LINE";
 pub const PRICE_MISSING: &str = "MCR-PRICE-MISSING";
 /// Code outside the therapy table.
 pub const CODE_UNKNOWN: &str = "MCR-CODE-UNKNOWN";
+/// Assistant share over de minimis without CQ/CO.
+pub const ASSISTANT_MODIFIER: &str = "MCR-ASSISTANT-MODIFIER";
+/// CQ/CO within de minimis.
+pub const ASSISTANT_UNNEEDED: &str = "MCR-ASSISTANT-UNNEEDED";
+/// Over the threshold without KX.
+pub const KX_MISSING: &str = "MCR-KX-MISSING";
+/// KX far under the threshold.
+pub const KX_EARLY: &str = "MCR-KX-EARLY";
+/// KX with no year-to-date context.
+pub const KX_UNVERIFIED: &str = "MCR-KX-UNVERIFIED";
+/// No threshold for the year.
+pub const KX_NO_THRESHOLD: &str = "MCR-KX-NO-THRESHOLD";
+/// Past the medical review threshold.
+pub const MEDICAL_REVIEW: &str = "MCR-MEDICAL-REVIEW";
+/// Progress report overdue.
+pub const PROGRESS_REPORT_DUE: &str = "MCR-PROGRESS-REPORT-DUE";
+/// Certification period over.
+pub const POC_EXPIRED: &str = "MCR-POC-EXPIRED";
+/// Certification late.
+pub const POC_CERT_LATE: &str = "MCR-POC-CERT-LATE";
+/// No functional goals.
+pub const GOALS_MISSING: &str = "MCR-GOALS-MISSING";

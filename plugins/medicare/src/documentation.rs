@@ -1,0 +1,116 @@
+//! Documentation the plan of care needs: progress reports, certification,
+//! functional goals (Medicare Benefit Policy Manual, Pub 100-02 ch.15 220).
+
+use payrules_pdk::{Claim, Date, Finding, Severity};
+
+use crate::rules;
+
+/// A progress report is due at least once every 10 treatment days.
+const PROGRESS_REPORT_DAYS: u32 = 10;
+/// A certification covers at most 90 calendar days from the initial treatment.
+const CERTIFICATION_DAYS: i64 = 90;
+/// An initial certification is timely within 30 days of the first treatment.
+const TIMELY_CERTIFICATION_DAYS: i64 = 30;
+
+/// Checks the episode context, when the claim carries one.
+pub fn check_documentation(claim: &Claim, findings: &mut Vec<Finding>) {
+    let Some(episode) = &claim.episode else {
+        return;
+    };
+    let Some(last_visit) = claim.lines.iter().map(|l| l.date_of_service).max() else {
+        return;
+    };
+    if let Some(days) = episode.treatment_days_since_progress_report
+        && days > PROGRESS_REPORT_DAYS
+    {
+        findings.push(
+            Finding::new(
+                rules::PROGRESS_REPORT_DUE,
+                Severity::Warning,
+                None,
+                format!(
+                    "this is treatment day {days} since the last progress report; one is due at least every {PROGRESS_REPORT_DAYS} treatment days"
+                ),
+                "Pub 100-02 ch.15 220.3 D",
+            )
+            .with_fact("treatment days since the last report", days),
+        );
+    }
+    if let Some(start) = episode.plan_of_care_start {
+        check_certification(
+            episode.plan_of_care_certified,
+            episode.plan_of_care_recertified,
+            start,
+            last_visit,
+            findings,
+        );
+    }
+    if episode.functional_goals_documented == Some(false) {
+        findings.push(Finding::new(
+            rules::GOALS_MISSING,
+            Severity::Warning,
+            None,
+            "the plan of care documents no functional goals; long-term goals and progress toward each are required",
+            "Pub 100-02 ch.15 220.1.2 and 220.3",
+        ));
+    }
+}
+
+fn check_certification(
+    certified: Option<Date>,
+    recertified: Option<Date>,
+    start: Date,
+    visit: Date,
+    findings: &mut Vec<Finding>,
+) {
+    let day = visit.days_since(start) + 1;
+    let covering = match recertified {
+        Some(recert) if recert <= visit => recert,
+        _ => start,
+    };
+    if visit.days_since(covering) >= CERTIFICATION_DAYS {
+        findings.push(
+            Finding::new(
+                rules::POC_EXPIRED,
+                Severity::Error,
+                None,
+                format!(
+                    "treatment on {visit} is day {day} of the plan of care, past the {CERTIFICATION_DAYS} days a certification covers, with no recertification on file"
+                ),
+                "Pub 100-02 ch.15 220.1.3",
+            )
+            .with_fact("initial treatment", start)
+            .with_fact("latest (re)certification", covering),
+        );
+    }
+    match certified {
+        Some(signed) if signed.days_since(start) > TIMELY_CERTIFICATION_DAYS => findings.push(
+            Finding::new(
+                rules::POC_CERT_LATE,
+                Severity::Warning,
+                None,
+                format!(
+                    "the plan of care was certified {} days after the first treatment; a timely certification is within {TIMELY_CERTIFICATION_DAYS} days, so delayed-certification rules apply",
+                    signed.days_since(start)
+                ),
+                "Pub 100-02 ch.15 220.1.3",
+            )
+            .with_fact("initial treatment", start)
+            .with_fact("certified", signed),
+        ),
+        None if visit.days_since(start) > TIMELY_CERTIFICATION_DAYS => findings.push(
+            Finding::new(
+                rules::POC_CERT_LATE,
+                Severity::Warning,
+                None,
+                format!(
+                    "no certification of the plan of care is on file {} days after the first treatment",
+                    visit.days_since(start)
+                ),
+                "Pub 100-02 ch.15 220.1.3",
+            )
+            .with_fact("initial treatment", start),
+        ),
+        _ => {}
+    }
+}
