@@ -133,8 +133,62 @@ fn main() {
         "rule set load, compile cache warm",
         started.elapsed().as_secs_f64() * 1e3 / runs as f64
     );
+    ncci_at_scale();
     let uncached = Host::new(HostOptions { cache: None }).unwrap();
     let started = Instant::now();
     black_box(uncached.load_rule_set(&rules_path).unwrap());
     println!("{:<44} {:>8.2} ms", "rule set load, compiling the plugin", started.elapsed().as_secs_f64() * 1e3);
+}
+
+/// Loads a generated practitioner PTP file of one million rows in CMS's
+/// layout, then looks up the edits among one claim's codes.
+fn ncci_at_scale() {
+    use payrules_host::data::ptp::PtpTable;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ccipra-generated.txt");
+    let mut text = String::from(
+        "generated for the benchmark\nColumn1\tColumn2\t*\tEffective\tDeletion\tModifier\tRationale\n\t\t\t\t\t\t\n",
+    );
+    let mut rows = 0u32;
+    'outer: for one in 10_000..99_999u32 {
+        for step in 1..=12u32 {
+            let two = 10_000 + (one * 7 + step * 131) % 89_999;
+            let deleted = if step % 5 == 0 { "20230101" } else { "*" };
+            text.push_str(&format!(
+                "{one}\t{two}\t\t20{:02}0101\t{deleted}\t{}\tMutually exclusive procedures\n",
+                10 + step,
+                step % 2
+            ));
+            rows += 1;
+            if rows == 1_000_000 {
+                break 'outer;
+            }
+        }
+    }
+    text.push_str("97140\t97530\t\t20040101\t*\t1\tMutually exclusive procedures\n");
+    std::fs::write(&path, &text).unwrap();
+    let started = Instant::now();
+    let table = PtpTable::load(&[&path]).unwrap();
+    let load = started.elapsed();
+    println!(
+        "{:<44} {:>8.0} ms for {} rows ({:.1} MB of text)",
+        "PTP table load",
+        load.as_secs_f64() * 1e3,
+        table.len(),
+        text.len() as f64 / 1e6
+    );
+    let codes = ["97110", "97140", "97530", "97116", "97035"];
+    let date: payrules_model::Date = "2025-03-10".parse().unwrap();
+    let runs = 100_000;
+    let started = Instant::now();
+    let mut found = 0;
+    for _ in 0..runs {
+        found += black_box(table.edits_among(black_box(&codes), date)).len();
+    }
+    println!(
+        "{:<44} {:>8.2} us per claim of 5 codes ({} edit found)",
+        "PTP lookup among a claim's codes",
+        started.elapsed().as_secs_f64() * 1e6 / runs as f64,
+        found / runs
+    );
 }

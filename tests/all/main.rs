@@ -13,5 +13,6 @@
 
 mod cases;
 mod cli;
+mod data;
 mod sandbox;
 mod support;

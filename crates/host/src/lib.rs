@@ -14,6 +14,7 @@
 
 mod bindings;
 pub mod cache;
+pub mod data;
 mod error;
 mod failure;
 mod plugin;
