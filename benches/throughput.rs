@@ -59,18 +59,21 @@ fn main() {
     let config = rules.entries[0].config_json.clone();
 
     // Native: the same crate, linked as an rlib, called directly.
+    // It consults the same reference tables, through the host's lookups.
     let native = payrules_pdk::configure_from_json::<Medicare>(&config).unwrap();
+    let data = rules.entries[0].data.clone();
     for claim in &claims[..1_000] {
-        black_box(native.evaluate(claim).unwrap());
+        black_box(native.evaluate(claim, &data).unwrap());
     }
     let started = Instant::now();
     for claim in &claims {
-        black_box(native.evaluate(black_box(claim)).unwrap());
+        black_box(native.evaluate(black_box(claim), &data).unwrap());
     }
     let native_us = report("native (rlib, direct call)", claims.len(), started.elapsed());
 
     // Native through the PDK adapter: the plugin's own conversions from and to
-    // the contract's types, as in the sandbox, without the sandbox.
+    // the contract's types, as in the sandbox, without the sandbox. (A native
+    // adapter has no host to ask, so it runs without reference data.)
     use payrules_pdk::__bindings::exports::payrules::policy::policy::Guest as _;
     use payrules_pdk::__bindings::payrules::policy::types as wit;
     type Adapter = payrules_pdk::__private::Adapter<Medicare>;

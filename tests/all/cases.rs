@@ -65,6 +65,9 @@ struct CaseLine {
     date: Option<String>,
     #[serde(default)]
     charge: Option<String>,
+    /// Time blocks as `HH:MM-HH:MM`.
+    #[serde(default)]
+    blocks: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -118,6 +121,17 @@ fn build_claim(defaults: &Defaults, index: usize, case: &Case) -> Claim {
                 "units": line.units,
                 "charge": line.charge.as_deref().unwrap_or("50.00"),
             });
+            if !line.blocks.is_empty() {
+                let blocks: Vec<serde_json::Value> = line
+                    .blocks
+                    .iter()
+                    .map(|b| {
+                        let (start, end) = b.split_once('-').unwrap_or_else(|| panic!("`{b}` is not HH:MM-HH:MM"));
+                        serde_json::json!({ "start": start, "end": end })
+                    })
+                    .collect();
+                value["time_blocks"] = serde_json::Value::Array(blocks);
+            }
             if let Some(minutes) = line.minutes {
                 value["minutes"] =
                     serde_json::json!({ "total": minutes, "assistant": line.assistant_minutes.unwrap_or(0) });

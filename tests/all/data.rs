@@ -1,8 +1,8 @@
 //! The bundled sample reference data reads as CMS's layouts, with row dates.
 
-use payrules_host::data::mue::{MueAdjudication, MueTable};
-use payrules_host::data::ptp::{ModifierIndicator, PtpTable};
-use payrules_model::Date;
+use payrules_host::data::mue::MueTable;
+use payrules_host::data::ptp::PtpTable;
+use payrules_model::{Date, ModifierIndicator, MueAdjudication};
 
 use crate::support;
 
@@ -15,10 +15,10 @@ fn the_sample_ptp_file_holds_the_confirmed_pairs_with_their_dates() {
     let table = PtpTable::load(&[support::root().join("examples/data/ncci-ptp-practitioner-SAMPLE.txt")]).unwrap();
     // 97140 is column 1, 97530 column 2, modifier allowed (CMS modifier-59 example).
     let edit = table.edit("97140", "97530", date("2025-03-10")).unwrap();
-    assert_eq!(edit.modifier, ModifierIndicator::Allowed);
+    assert_eq!(edit.modifier_indicator, ModifierIndicator::Allowed);
     // TC20: the January 2020 hard edit applies on 2020-01-10 but not on 2019-12-20.
     let hard = table.edit("97530", "97162", date("2020-01-10")).unwrap();
-    assert_eq!(hard.modifier, ModifierIndicator::NotAllowed);
+    assert_eq!(hard.modifier_indicator, ModifierIndicator::NotAllowed);
     assert!(table.edit("97530", "97162", date("2019-12-20")).is_none());
     // TC19: the re-evaluation is column 2 to 97530.
     let among = table.edits_among(&["97164", "97530"], date("2025-03-10"));

@@ -160,7 +160,7 @@ fn receipts_name_the_rule_set_and_plugin_and_warm_instances_give_the_same_outcom
     assert_eq!(receipt.rule_set, "default@2026.1");
     assert_eq!(receipt.entry, "medicare");
     assert_eq!(receipt.plugin, "medicare@0.1.0");
-    assert_eq!(receipt.contract_version, "0.1.0");
+    assert_eq!(receipt.contract_version, "0.2.0");
     assert_eq!(receipt.plugin_sha256, hash(&support::built("plugins/medicare")));
     assert!(receipt.fuel_used.is_some_and(|f| f > 0));
     assert_eq!(first, second, "a warm instance answers the same claim the same way");
@@ -175,20 +175,41 @@ fn with_a_fresh_instance_per_claim_fuel_is_reproducible_to_the_unit() {
     let host = support::host();
     let mut evaluator = host.evaluator(support::load(&host, &rules));
     let claim = support::claim("C-1");
-    let (_, a) = evaluated(&evaluator.evaluate(&claim).verdict);
+    let (outcome, a) = evaluated(&evaluator.evaluate(&claim).verdict);
     let (_, b) = evaluated(&evaluator.evaluate(&claim).verdict);
     assert_eq!(a.fuel_used, b.fuel_used);
+    // This rule set grants no reference data, and the plugin says so rather than guess.
+    let ids: Vec<&str> = outcome.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert_eq!(ids, vec!["MCR-NCCI-UNAVAILABLE", "MCR-NCCI-UNAVAILABLE", "MCR-PRICE-MISSING"]);
 }
 
 #[test]
 fn the_medicare_plugin_imports_nothing_but_the_contract_and_declares_its_rules() {
     let host = support::host();
     let plugin = host.inspect_plugin(&support::built("plugins/medicare")).unwrap();
-    assert_eq!(plugin.imports, vec!["payrules:policy/types@0.1.0".to_owned()]);
+    // The contract's types, and its read-only reference data: no WASI, no clock, no I/O.
+    assert_eq!(
+        plugin.imports,
+        vec!["payrules:policy/types@0.2.0".to_owned(), "payrules:policy/reference-data@0.2.0".to_owned()]
+    );
+    assert_eq!(plugin.contract_version, "0.2.0");
     assert_eq!(plugin.info.name, "medicare");
     let ids: Vec<&str> = plugin.info.rules.iter().map(|r| r.id.as_str()).collect();
     for id in ["MCR-UNITS-OVER", "MCR-THERAPY-MODIFIER", "MCR-BUNDLED", "MCR-CODE-INVALID", "MCR-UNTIMED-UNITS"] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
     assert!(plugin.info.rules.iter().all(|r| !r.citation.is_empty() && !r.title.is_empty()));
+}
+
+#[test]
+fn a_plugin_built_against_the_released_0_1_0_contract_still_runs() {
+    with_plugin("test-plugins/legacy", "", |evaluator| {
+        let (outcome, receipt) = evaluated(&evaluator.evaluate(&support::claim("C-1")).verdict);
+        assert_eq!(receipt.contract_version, "0.1.0");
+        assert_eq!(receipt.plugin, "test-legacy@0.1.0");
+        assert_eq!(outcome.findings.len(), 1);
+        assert_eq!(outcome.findings[0].rule_id, "LEGACY-LINES");
+        assert_eq!(outcome.findings[0].message, "1 line(s) seen");
+        assert_eq!(outcome.lines[0].correct_units, 1);
+    });
 }

@@ -88,6 +88,14 @@ pub enum LoadError {
         /// The plugin's reason, naming the key.
         message: String,
     },
+    /// A reference data file could not be read.
+    #[error("rule set `{path}`: reference data: {source}")]
+    Data {
+        /// The rule set file.
+        path: PathBuf,
+        /// What was wrong with the data file.
+        source: crate::data::DataError,
+    },
     /// The plugin trapped or ran out of budget while describing or configuring itself.
     #[error("payer `{entry}`: plugin `{path}` failed while loading: {message}")]
     PluginFailed {

@@ -2,13 +2,14 @@
 
 use std::path::{Path, PathBuf};
 
-use payrules_model::PluginInfo;
+use payrules_model::{Claim, ConfigError, EvaluationError, Outcome, PluginInfo};
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 
-use crate::bindings::{SUPPORTED_VERSIONS, v0_1_0};
+use crate::bindings::{SUPPORTED_VERSIONS, v0_1_0, v0_2_0};
 use crate::cache::CompileCache;
+use crate::data::GrantedData;
 use crate::error::LoadError;
 use crate::failure::EvaluationFailure;
 use crate::sandbox::{SandboxLimits, SandboxState};
@@ -23,9 +24,23 @@ pub struct Plugin {
     pub size: u64,
     /// What the plugin says about itself.
     pub info: PluginInfo,
-    /// Import names of the component; a payer plugin imports only the contract's types.
+    /// Import names of the component; a payer plugin imports only the contract.
     pub imports: Vec<String>,
-    pre: v0_1_0::PayerPolicyPre<SandboxState>,
+    /// The contract version the component exports.
+    pub contract_version: &'static str,
+    pre: PolicyPre,
+}
+
+/// A pre-linked component, by contract version.
+enum PolicyPre {
+    V0_1_0(v0_1_0::PayerPolicyPre<SandboxState>),
+    V0_2_0(v0_2_0::PayerPolicyPre<SandboxState>),
+}
+
+/// An instance's exports, by contract version.
+pub(crate) enum PolicyBindings {
+    V0_1_0(v0_1_0::PayerPolicy),
+    V0_2_0(v0_2_0::PayerPolicy),
 }
 
 impl std::fmt::Debug for Plugin {
@@ -106,89 +121,89 @@ impl Plugin {
         let exports: Vec<String> = component_type.exports(engine).map(|(name, _)| name.to_owned()).collect();
         let imports: Vec<String> = component_type.imports(engine).map(|(name, _)| name.to_owned()).collect();
         let policy_export = exports.iter().find_map(|name| name.strip_prefix("payrules:policy/policy@"));
-        match policy_export {
-            None => {
-                return Err(not_a_plugin(format!(
-                    "it exports {} but not `payrules:policy/policy`",
-                    if exports.is_empty() { "nothing".to_owned() } else { exports.join(", ") }
-                )));
-            }
-            Some(version) if !SUPPORTED_VERSIONS.contains(&version) => {
-                return Err(LoadError::UnsupportedContract {
-                    entry: entry.to_owned(),
-                    path: owned(path),
-                    found: version.to_owned(),
-                    supported: SUPPORTED_VERSIONS.join(", "),
-                });
-            }
-            Some(_) => {}
-        }
-        let pre = linker
-            .instantiate_pre(&component)
-            .and_then(v0_1_0::PayerPolicyPre::new)
-            .map_err(|e| not_a_plugin(format!("it does not match contract {}: {e}", v0_1_0::VERSION)))?;
+        let Some(version) = policy_export else {
+            return Err(not_a_plugin(format!(
+                "it exports {} but not `payrules:policy/policy`",
+                if exports.is_empty() { "nothing".to_owned() } else { exports.join(", ") }
+            )));
+        };
+        let Some(contract_version) = SUPPORTED_VERSIONS.iter().copied().find(|v| *v == version) else {
+            return Err(LoadError::UnsupportedContract {
+                entry: entry.to_owned(),
+                path: owned(path),
+                found: version.to_owned(),
+                supported: SUPPORTED_VERSIONS.join(", "),
+            });
+        };
+        let mismatch = |e: wasmtime::Error| not_a_plugin(format!("it does not match contract {contract_version}: {e}"));
+        let instance_pre = linker.instantiate_pre(&component).map_err(mismatch)?;
+        let pre = if contract_version == v0_1_0::VERSION {
+            PolicyPre::V0_1_0(v0_1_0::PayerPolicyPre::new(instance_pre).map_err(mismatch)?)
+        } else {
+            PolicyPre::V0_2_0(v0_2_0::PayerPolicyPre::new(instance_pre).map_err(mismatch)?)
+        };
         let failed = |failure: EvaluationFailure| LoadError::PluginFailed {
             entry: entry.to_owned(),
             path: owned(path),
             message: failure.to_string(),
         };
-        let mut instance = PluginInstance::new(&pre, engine, limits).map_err(failed)?;
-        let (info, _) = instance
-            .call(limits, |policy, store| policy.payrules_policy_policy().call_describe(store))
-            .map_err(failed)?;
-        let info = PluginInfo::from(info);
-        if info.contract_version != v0_1_0::VERSION {
+        let mut instance = PluginInstance::new(&pre, engine, limits, GrantedData::default()).map_err(failed)?;
+        let info = instance.describe(limits).map_err(failed)?;
+        if info.contract_version != contract_version {
             return Err(not_a_plugin(format!(
-                "it exports contract {} but describes itself as built for {}",
-                v0_1_0::VERSION,
+                "it exports contract {contract_version} but describes itself as built for {}",
                 info.contract_version
             )));
         }
-        Ok(Plugin {
-            path: owned(path),
-            sha256,
-            size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
-            info,
-            imports,
-            pre,
-        })
+        let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        Ok(Plugin { path: owned(path), sha256, size, info, imports, contract_version, pre })
     }
 
-    /// A fresh, unconfigured instance in its own store.
+    /// A fresh, unconfigured instance in its own store, seeing `data`.
     pub(crate) fn instantiate(
         &self,
         engine: &Engine,
         limits: &SandboxLimits,
+        data: GrantedData,
     ) -> Result<PluginInstance, EvaluationFailure> {
-        PluginInstance::new(&self.pre, engine, limits)
+        PluginInstance::new(&self.pre, engine, limits, data)
     }
 }
 
 /// One live plugin instance with its store.
 pub(crate) struct PluginInstance {
     store: Store<SandboxState>,
-    policy: v0_1_0::PayerPolicy,
+    policy: PolicyBindings,
 }
 
 impl PluginInstance {
     /// Instantiates `pre` in a new store with the sandbox's limits.
     fn new(
-        pre: &v0_1_0::PayerPolicyPre<SandboxState>,
+        pre: &PolicyPre,
         engine: &Engine,
         limits: &SandboxLimits,
+        data: GrantedData,
     ) -> Result<PluginInstance, EvaluationFailure> {
-        let mut store = Store::new(engine, SandboxState::new(limits));
+        let mut store = Store::new(engine, SandboxState::new(limits, data));
         store.limiter(|state| state);
-        let policy = pre.instantiate(&mut store).map_err(|e| EvaluationFailure::classify(&store, limits, e))?;
+        // Instantiation can run code (a component's start function), so it
+        // gets the same budget and deadline as a call.
+        store.set_fuel(limits.fuel).map_err(|e| EvaluationFailure::internal(e.to_string()))?;
+        store.set_epoch_deadline(limits.deadline_ticks());
+        let instantiated = match pre {
+            PolicyPre::V0_1_0(pre) => pre.instantiate(&mut store).map(PolicyBindings::V0_1_0),
+            PolicyPre::V0_2_0(pre) => pre.instantiate(&mut store).map(PolicyBindings::V0_2_0),
+        };
+        let policy = instantiated.map_err(|e| EvaluationFailure::classify(&store, limits, e))?;
         Ok(PluginInstance { store, policy })
     }
 
     /// Runs `call` under a fresh fuel budget and deadline; returns its result
     /// and the fuel it used.
-    pub(crate) fn call<R>(
+    fn call<R>(
         &mut self,
         limits: &SandboxLimits,
-        call: impl FnOnce(&v0_1_0::PayerPolicy, &mut Store<SandboxState>) -> wasmtime::Result<R>,
+        call: impl FnOnce(&PolicyBindings, &mut Store<SandboxState>) -> wasmtime::Result<R>,
     ) -> Result<(R, u64), EvaluationFailure> {
         let store = &mut self.store;
         store.set_fuel(limits.fuel).map_err(|e| EvaluationFailure::internal(e.to_string()))?;
@@ -201,29 +216,53 @@ impl PluginInstance {
         }
     }
 
+    /// Asks the plugin who it is.
+    fn describe(&mut self, limits: &SandboxLimits) -> Result<PluginInfo, EvaluationFailure> {
+        let (info, _) = self.call(limits, |policy, store| match policy {
+            PolicyBindings::V0_1_0(p) => p.payrules_policy_policy().call_describe(store).map(PluginInfo::from),
+            PolicyBindings::V0_2_0(p) => p.payrules_policy_policy().call_describe(store).map(PluginInfo::from),
+        })?;
+        Ok(info)
+    }
+
     /// Hands the instance its payer configuration.
     pub(crate) fn configure(
         &mut self,
         limits: &SandboxLimits,
         config_json: &str,
     ) -> Result<Result<(), String>, EvaluationFailure> {
-        let (result, _) =
-            self.call(limits, |policy, store| policy.payrules_policy_policy().call_configure(store, config_json))?;
-        Ok(result.map_err(|e| payrules_model::ConfigError::from(e).to_string()))
+        let (result, _) = self.call(limits, |policy, store| match policy {
+            PolicyBindings::V0_1_0(p) => {
+                p.payrules_policy_policy().call_configure(store, config_json).map(|r| r.map_err(ConfigError::from))
+            }
+            PolicyBindings::V0_2_0(p) => {
+                p.payrules_policy_policy().call_configure(store, config_json).map(|r| r.map_err(ConfigError::from))
+            }
+        })?;
+        Ok(result.map_err(|e| e.to_string()))
     }
 
     /// Evaluates one claim; returns the plugin's answer and the fuel used.
     pub(crate) fn evaluate(
         &mut self,
         limits: &SandboxLimits,
-        claim: &payrules_model::Claim,
-    ) -> Result<(payrules_model::Outcome, u64), EvaluationFailure> {
-        let wit_claim = v0_1_0::payrules::policy::types::Claim::from(claim);
-        let (result, fuel) =
-            self.call(limits, |policy, store| policy.payrules_policy_policy().call_evaluate(store, &wit_claim))?;
+        claim: &Claim,
+    ) -> Result<(Outcome, u64), EvaluationFailure> {
+        let (result, fuel) = self.call(limits, |policy, store| match policy {
+            PolicyBindings::V0_1_0(p) => {
+                let claim = v0_1_0::payrules::policy::types::Claim::from(claim);
+                let answer = p.payrules_policy_policy().call_evaluate(store, &claim)?;
+                Ok(answer.map(Outcome::from).map_err(EvaluationError::from))
+            }
+            PolicyBindings::V0_2_0(p) => {
+                let claim = v0_2_0::payrules::policy::types::Claim::from(claim);
+                let answer = p.payrules_policy_policy().call_evaluate(store, &claim)?;
+                Ok(answer.map(Outcome::from).map_err(EvaluationError::from))
+            }
+        })?;
         match result {
-            Ok(outcome) => Ok((outcome.into(), fuel)),
-            Err(error) => Err(EvaluationFailure::undecided(payrules_model::EvaluationError::from(error).message)),
+            Ok(outcome) => Ok((outcome, fuel)),
+            Err(error) => Err(EvaluationFailure::undecided(error.message)),
         }
     }
 }

@@ -22,10 +22,41 @@ pub struct RuleSetFile {
     /// Sandbox settings for every plugin of the rule set.
     #[serde(default)]
     pub sandbox: SandboxFile,
+    /// Reference tables, loaded once and shared by the payers granted them.
+    #[serde(default)]
+    pub data: DataFile,
     /// One entry per payer policy and date range.
     #[serde(default, rename = "payer")]
     pub payers: Vec<PayerEntryFile>,
 }
+
+/// The rule set's reference data files, relative to the rule set.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataFile {
+    /// NCCI practitioner PTP files in CMS's text layout; rows carry their own dates.
+    #[serde(default)]
+    pub ncci_ptp: Vec<PathBuf>,
+    /// MUE practitioner files in CMS's CSV layout, each with the dates it covers.
+    #[serde(default)]
+    pub mue: Vec<MueFileEntry>,
+}
+
+/// One MUE file and the dates of service it covers.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MueFileEntry {
+    /// The file.
+    pub file: PathBuf,
+    /// First date of service covered.
+    pub effective_from: Date,
+    /// Last date of service covered, inclusive; open-ended when omitted.
+    #[serde(default)]
+    pub effective_to: Option<Date>,
+}
+
+/// Names of the tables a payer entry can be granted.
+pub const TABLE_NAMES: &[&str] = &["ncci-ptp", "mue"];
 
 /// Sandbox settings as written in the rule set; omitted keys take the defaults.
 #[derive(Debug, Default, Deserialize)]
@@ -71,6 +102,9 @@ pub struct PayerEntryFile {
     /// Last date of service the entry covers, inclusive; open-ended when omitted.
     #[serde(default)]
     pub effective_to: Option<Date>,
+    /// Reference tables the plugin may consult: `ncci-ptp`, `mue`.
+    #[serde(default)]
+    pub data: Vec<String>,
     /// The payer configuration handed to the plugin.
     #[serde(default)]
     pub config: toml::Table,
@@ -85,6 +119,18 @@ pub fn read_rule_set(path: &Path) -> Result<RuleSetFile, LoadError> {
     let file: RuleSetFile = toml::from_str(&text).map_err(|e| invalid(describe_toml_error(&text, &e)))?;
     if file.payers.is_empty() {
         return Err(invalid("it has no `[[payer]]` entries".to_owned()));
+    }
+    for (index, period) in file.data.mue.iter().enumerate() {
+        let range = (period.effective_from, period.effective_to);
+        if file
+            .data
+            .mue
+            .iter()
+            .take(index)
+            .any(|earlier| dates_overlap((earlier.effective_from, earlier.effective_to), range))
+        {
+            return Err(invalid(format!("MUE file `{}` covers dates another MUE file covers", period.file.display())));
+        }
     }
     for (index, entry) in file.payers.iter().enumerate() {
         let at = |message: String| invalid(format!("payer `{}`: {message}", entry.name));
@@ -102,6 +148,18 @@ pub fn read_rule_set(path: &Path) -> Result<RuleSetFile, LoadError> {
         {
             return Err(at(format!("`effective_to` {to} is before `effective_from` {}", entry.effective_from)));
         }
+        for table in &entry.data {
+            let configured = match table.as_str() {
+                "ncci-ptp" => !file.data.ncci_ptp.is_empty(),
+                "mue" => !file.data.mue.is_empty(),
+                other => {
+                    return Err(at(format!("`data` names `{other}`; the tables are {}", TABLE_NAMES.join(", "))));
+                }
+            };
+            if !configured {
+                return Err(at(format!("`data` grants `{table}`, but the rule set's `[data]` loads no such files")));
+            }
+        }
         for earlier in file.payers.iter().take(index) {
             let shared = entry.payer_ids.iter().find(|id| earlier.payer_ids.contains(id));
             if let Some(id) = shared
@@ -118,8 +176,13 @@ pub fn read_rule_set(path: &Path) -> Result<RuleSetFile, LoadError> {
 }
 
 fn ranges_overlap(a: &PayerEntryFile, b: &PayerEntryFile) -> bool {
-    let a_before_b = a.effective_to.is_some_and(|to| to < b.effective_from);
-    let b_before_a = b.effective_to.is_some_and(|to| to < a.effective_from);
+    dates_overlap((a.effective_from, a.effective_to), (b.effective_from, b.effective_to))
+}
+
+/// Whether two inclusive date ranges, open-ended without an end, share a day.
+fn dates_overlap(a: (Date, Option<Date>), b: (Date, Option<Date>)) -> bool {
+    let a_before_b = a.1.is_some_and(|to| to < b.0);
+    let b_before_a = b.1.is_some_and(|to| to < a.0);
     !(a_before_b || b_before_a)
 }
 

@@ -7,7 +7,12 @@ use std::sync::Arc;
 
 use payrules_model::{Claim, Date};
 use wasmtime::Engine;
-use wasmtime::component::Linker;
+use wasmtime::component::{HasSelf, Linker};
+
+use crate::bindings::v0_2_0;
+use crate::data::mue::MueTable;
+use crate::data::ptp::PtpTable;
+use crate::data::{GrantedData, Grants, MuePeriod, ReferenceTables};
 
 use crate::cache::CompileCache;
 use crate::error::{HostError, LoadError};
@@ -54,6 +59,8 @@ pub struct PayerPolicyEntry {
     pub plugin: Arc<Plugin>,
     /// The payer configuration, as the JSON the plugin reads.
     pub config_json: String,
+    /// The reference tables the entry may consult.
+    pub data: GrantedData,
 }
 
 impl PayerPolicyEntry {
@@ -87,7 +94,11 @@ impl Host {
         let mut linker = Linker::new(&engine);
         // The contract's `types` interface is imported for its types alone;
         // defining it empty satisfies the import without granting anything.
-        linker.instance("payrules:policy/types@0.1.0").map_err(|e| HostError::Engine(e.to_string()))?;
+        let engine_error = |e: wasmtime::Error| HostError::Engine(e.to_string());
+        linker.instance("payrules:policy/types@0.1.0").map_err(engine_error)?;
+        // 0.2.0 also imports the read-only reference data lookups.
+        v0_2_0::PayerPolicy::add_to_linker::<SandboxState, HasSelf<SandboxState>>(&mut linker, |state| state)
+            .map_err(engine_error)?;
         let ticker = EpochTicker::start(&engine);
         Ok(Host { engine, linker, cache: options.cache, _ticker: ticker })
     }
@@ -99,6 +110,7 @@ impl Host {
         let file = read_rule_set(path)?;
         let limits = file.sandbox.resolve();
         let base = path.parent().unwrap_or(Path::new("."));
+        let tables = Arc::new(load_tables(path, base, &file.data)?);
         let mut loaded: HashMap<(PathBuf, String), Arc<Plugin>> = HashMap::new();
         let mut entries = Vec::with_capacity(file.payers.len());
         for entry in &file.payers {
@@ -116,16 +128,25 @@ impl Host {
                 }
             };
             let config_json = config_json(&entry.config);
-            self.configured_instance(&plugin, &limits, &config_json).map_err(|failure| match failure {
-                Configure::Refused(message) => {
-                    LoadError::InvalidConfig { entry: entry.name.clone(), plugin: plugin.info.name.clone(), message }
-                }
-                Configure::Failed(failure) => LoadError::PluginFailed {
-                    entry: entry.name.clone(),
-                    path: plugin_path.clone(),
-                    message: failure.to_string(),
+            let grants = Grants {
+                ncci_ptp: entry.data.iter().any(|t| t == "ncci-ptp"),
+                mue: entry.data.iter().any(|t| t == "mue"),
+            };
+            let data = GrantedData::new(Arc::clone(&tables), grants);
+            self.configured_instance(&plugin, &limits, &config_json, data.clone()).map_err(
+                |failure| match failure {
+                    Configure::Refused(message) => LoadError::InvalidConfig {
+                        entry: entry.name.clone(),
+                        plugin: plugin.info.name.clone(),
+                        message,
+                    },
+                    Configure::Failed(failure) => LoadError::PluginFailed {
+                        entry: entry.name.clone(),
+                        path: plugin_path.clone(),
+                        message: failure.to_string(),
+                    },
                 },
-            })?;
+            )?;
             tracing::info!(entry = %entry.name, plugin = %plugin.info.name, version = %plugin.info.version, "payer policy loaded");
             entries.push(PayerPolicyEntry {
                 name: entry.name.clone(),
@@ -134,6 +155,7 @@ impl Host {
                 effective_to: entry.effective_to,
                 plugin,
                 config_json,
+                data,
             });
         }
         Ok(Arc::new(RuleSet {
@@ -157,8 +179,9 @@ impl Host {
         plugin: &Plugin,
         limits: &SandboxLimits,
         config_json: &str,
+        data: GrantedData,
     ) -> Result<PluginInstance, Configure> {
-        let mut instance = plugin.instantiate(&self.engine, limits).map_err(Configure::Failed)?;
+        let mut instance = plugin.instantiate(&self.engine, limits, data).map_err(Configure::Failed)?;
         instance.configure(limits, config_json).map_err(Configure::Failed)?.map_err(Configure::Refused)?;
         Ok(instance)
     }
@@ -211,7 +234,8 @@ impl Evaluator<'_> {
         let limits = rule_set.limits;
         let mut instance = match self.warm.remove(&index) {
             Some(instance) => instance,
-            None => match self.host.configured_instance(&entry.plugin, &limits, &entry.config_json) {
+            None => match self.host.configured_instance(&entry.plugin, &limits, &entry.config_json, entry.data.clone())
+            {
                 Ok(instance) => instance,
                 Err(Configure::Failed(failure)) => {
                     return Verdict::Failed { failure, receipt: receipt(&rule_set, Some(entry), None) };
@@ -249,4 +273,21 @@ fn receipt(rule_set: &RuleSet, entry: Option<&PayerPolicyEntry>, fuel_used: Opti
         contract_version: entry.map(|e| e.plugin.info.contract_version.clone()).unwrap_or_default(),
         fuel_used,
     }
+}
+
+/// Loads the rule set's reference data files.
+fn load_tables(rule_set: &Path, base: &Path, data: &crate::ruleset::DataFile) -> Result<ReferenceTables, LoadError> {
+    let failed = |source| LoadError::Data { path: rule_set.to_path_buf(), source };
+    let ncci_ptp = if data.ncci_ptp.is_empty() {
+        None
+    } else {
+        let paths: Vec<PathBuf> = data.ncci_ptp.iter().map(|p| base.join(p)).collect();
+        Some(PtpTable::load(&paths).map_err(failed)?)
+    };
+    let mut mue = Vec::with_capacity(data.mue.len());
+    for period in &data.mue {
+        let table = MueTable::load(&base.join(&period.file)).map_err(failed)?;
+        mue.push(MuePeriod { effective_from: period.effective_from, effective_to: period.effective_to, table });
+    }
+    Ok(ReferenceTables { ncci_ptp, mue })
 }

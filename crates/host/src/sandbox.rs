@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use wasmtime::{Config, Engine, ResourceLimiter};
 
+use crate::data::GrantedData;
 use crate::error::HostError;
 
 /// How often the wall-clock deadline is checked: one epoch tick.
@@ -58,18 +59,25 @@ pub fn engine() -> Result<Engine, HostError> {
     Engine::new(&config).map_err(|e| HostError::Engine(e.to_string()))
 }
 
-/// Per-store state: the memory cap, and whether a plugin hit it.
+/// Per-store state: the memory cap, whether a plugin hit it, and the
+/// reference data its payer entry may consult.
 #[derive(Debug)]
 pub struct SandboxState {
     memory_cap: usize,
     /// Set when the plugin tried to grow memory past the cap.
     pub memory_exceeded: bool,
+    /// The reference tables the plugin's payer entry is granted.
+    pub data: GrantedData,
 }
 
 impl SandboxState {
-    /// State for a store capped at `memory_bytes`.
-    pub fn new(limits: &SandboxLimits) -> SandboxState {
-        SandboxState { memory_cap: usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX), memory_exceeded: false }
+    /// State for a store capped at `memory_bytes`, seeing `data`.
+    pub fn new(limits: &SandboxLimits, data: GrantedData) -> SandboxState {
+        SandboxState {
+            memory_cap: usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX),
+            memory_exceeded: false,
+            data,
+        }
     }
 
     /// The cap in bytes.

@@ -24,11 +24,13 @@ impl ContractError {
 }
 
 /// Implements `From`/`TryFrom` between the model and the generated contract
-/// types found under `$t` (the module generated for the `types` interface).
+/// types found under the bracketed path (the module generated for the `types`
+/// interface): claims both ways, and outcomes, plugin info and errors from the
+/// contract. `fix_in` lists the match arms for fix actions a version adds.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __contract_conversions {
-    ($($t:tt)+) => {
+    ([$($t:tt)+] fix_in { $($fix_in:tt)* }) => {
         const _: () = {
             use $crate as m;
             use $($t)+ as t;
@@ -192,78 +194,6 @@ macro_rules! __contract_conversions {
                 }
             }
 
-            impl From<m::Outcome> for t::Outcome {
-                fn from(o: m::Outcome) -> t::Outcome {
-                    t::Outcome {
-                        lines: o
-                            .lines
-                            .into_iter()
-                            .map(|l| t::LineResult {
-                                line: l.line,
-                                correct_units: l.correct_units,
-                                allowed_units: l.allowed_units,
-                                status: match l.status {
-                                    m::LineStatus::Payable => t::LineStatus::Payable,
-                                    m::LineStatus::Adjusted => t::LineStatus::Adjusted,
-                                    m::LineStatus::Denied => t::LineStatus::Denied,
-                                },
-                                expected_allowed: l.expected_allowed.cents(),
-                                expected_payment: l.expected_payment.cents(),
-                                price_steps: l
-                                    .price_steps
-                                    .into_iter()
-                                    .map(|s| t::PriceStep { description: s.description, amount: s.amount.cents() })
-                                    .collect(),
-                            })
-                            .collect(),
-                        findings: o
-                            .findings
-                            .into_iter()
-                            .map(|f| t::Finding {
-                                rule_id: f.rule_id,
-                                severity: match f.severity {
-                                    m::Severity::Info => t::Severity::Info,
-                                    m::Severity::Warning => t::Severity::Warning,
-                                    m::Severity::Error => t::Severity::Error,
-                                },
-                                line: f.line,
-                                message: f.message,
-                                evidence: f.evidence.into_iter().map(|x| t::Fact { label: x.label, value: x.value }).collect(),
-                                denial: f.denial.map(|d| t::Denial {
-                                    group: match d.group {
-                                        m::AdjustmentGroup::Co => t::AdjustmentGroup::Co,
-                                        m::AdjustmentGroup::Pr => t::AdjustmentGroup::Pr,
-                                        m::AdjustmentGroup::Oa => t::AdjustmentGroup::Oa,
-                                        m::AdjustmentGroup::Pi => t::AdjustmentGroup::Pi,
-                                    },
-                                    carc: d.carc,
-                                    rarc: d.rarc,
-                                }),
-                                fixes: f
-                                    .fixes
-                                    .into_iter()
-                                    .map(|x| t::Fix {
-                                        line: x.line,
-                                        action: match x.action {
-                                            m::FixAction::SetUnits(u) => t::FixAction::SetUnits(u),
-                                            m::FixAction::AddModifier(s) => t::FixAction::AddModifier(s),
-                                            m::FixAction::RemoveModifier(s) => t::FixAction::RemoveModifier(s),
-                                            m::FixAction::RemoveLine => t::FixAction::RemoveLine,
-                                            m::FixAction::ReplaceCode(s) => t::FixAction::ReplaceCode(s),
-                                        },
-                                        applicability: match x.applicability {
-                                            m::Applicability::Automatic => t::Applicability::Automatic,
-                                            m::Applicability::NeedsReview => t::Applicability::NeedsReview,
-                                        },
-                                    })
-                                    .collect(),
-                                citation: f.citation,
-                            })
-                            .collect(),
-                    }
-                }
-            }
-
             impl From<t::Outcome> for m::Outcome {
                 fn from(o: t::Outcome) -> m::Outcome {
                     m::Outcome {
@@ -322,10 +252,125 @@ macro_rules! __contract_conversions {
                                             t::FixAction::RemoveModifier(s) => m::FixAction::RemoveModifier(s),
                                             t::FixAction::RemoveLine => m::FixAction::RemoveLine,
                                             t::FixAction::ReplaceCode(s) => m::FixAction::ReplaceCode(s),
+                                            $($fix_in)*
                                         },
                                         applicability: match x.applicability {
                                             t::Applicability::Automatic => m::Applicability::Automatic,
                                             t::Applicability::NeedsReview => m::Applicability::NeedsReview,
+                                        },
+                                    })
+                                    .collect(),
+                                citation: f.citation,
+                            })
+                            .collect(),
+                    }
+                }
+            }
+
+            impl From<t::PluginInfo> for m::PluginInfo {
+                fn from(p: t::PluginInfo) -> m::PluginInfo {
+                    m::PluginInfo {
+                        name: p.name,
+                        version: p.version,
+                        contract_version: p.contract_version,
+                        rules: p.rules.into_iter().map(|r| m::RuleInfo { id: r.id, title: r.title, citation: r.citation }).collect(),
+                    }
+                }
+            }
+
+            impl From<t::ConfigError> for m::ConfigError {
+                fn from(e: t::ConfigError) -> m::ConfigError {
+                    m::ConfigError { field: e.field, message: e.message }
+                }
+            }
+
+            impl From<t::EvaluationError> for m::EvaluationError {
+                fn from(e: t::EvaluationError) -> m::EvaluationError {
+                    m::EvaluationError { message: e.message }
+                }
+            }
+        };
+    };
+}
+
+/// Implements the conversions a plugin needs to answer in the newest contract:
+/// outcomes, plugin info and errors from the model to the generated types
+/// found under the bracketed path.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __contract_answers {
+    ([$($t:tt)+]) => {
+        const _: () = {
+            use $crate as m;
+            use $($t)+ as t;
+
+            impl From<m::Outcome> for t::Outcome {
+                fn from(o: m::Outcome) -> t::Outcome {
+                    t::Outcome {
+                        lines: o
+                            .lines
+                            .into_iter()
+                            .map(|l| t::LineResult {
+                                line: l.line,
+                                correct_units: l.correct_units,
+                                allowed_units: l.allowed_units,
+                                status: match l.status {
+                                    m::LineStatus::Payable => t::LineStatus::Payable,
+                                    m::LineStatus::Adjusted => t::LineStatus::Adjusted,
+                                    m::LineStatus::Denied => t::LineStatus::Denied,
+                                },
+                                expected_allowed: l.expected_allowed.cents(),
+                                expected_payment: l.expected_payment.cents(),
+                                price_steps: l
+                                    .price_steps
+                                    .into_iter()
+                                    .map(|s| t::PriceStep { description: s.description, amount: s.amount.cents() })
+                                    .collect(),
+                            })
+                            .collect(),
+                        findings: o
+                            .findings
+                            .into_iter()
+                            .map(|f| t::Finding {
+                                rule_id: f.rule_id,
+                                severity: match f.severity {
+                                    m::Severity::Info => t::Severity::Info,
+                                    m::Severity::Warning => t::Severity::Warning,
+                                    m::Severity::Error => t::Severity::Error,
+                                },
+                                line: f.line,
+                                message: f.message,
+                                evidence: f.evidence.into_iter().map(|x| t::Fact { label: x.label, value: x.value }).collect(),
+                                denial: f.denial.map(|d| t::Denial {
+                                    group: match d.group {
+                                        m::AdjustmentGroup::Co => t::AdjustmentGroup::Co,
+                                        m::AdjustmentGroup::Pr => t::AdjustmentGroup::Pr,
+                                        m::AdjustmentGroup::Oa => t::AdjustmentGroup::Oa,
+                                        m::AdjustmentGroup::Pi => t::AdjustmentGroup::Pi,
+                                    },
+                                    carc: d.carc,
+                                    rarc: d.rarc,
+                                }),
+                                fixes: f
+                                    .fixes
+                                    .into_iter()
+                                    .map(|x| t::Fix {
+                                        line: x.line,
+                                        action: match x.action {
+                                            m::FixAction::SetUnits(u) => t::FixAction::SetUnits(u),
+                                            m::FixAction::AddModifier(s) => t::FixAction::AddModifier(s),
+                                            m::FixAction::RemoveModifier(s) => t::FixAction::RemoveModifier(s),
+                                            m::FixAction::RemoveLine => t::FixAction::RemoveLine,
+                                            m::FixAction::ReplaceCode(s) => t::FixAction::ReplaceCode(s),
+                                            m::FixAction::AddLine(a) => t::FixAction::AddLine(t::AddedLine {
+                                                procedure: a.procedure,
+                                                modifiers: a.modifiers,
+                                                units: a.units,
+                                            }),
+                                        },
+                                        applicability: match x.applicability {
+                                            m::Applicability::Automatic => t::Applicability::Automatic,
+                                            m::Applicability::NeedsReview => t::Applicability::NeedsReview,
                                         },
                                     })
                                     .collect(),
@@ -347,26 +392,9 @@ macro_rules! __contract_conversions {
                 }
             }
 
-            impl From<t::PluginInfo> for m::PluginInfo {
-                fn from(p: t::PluginInfo) -> m::PluginInfo {
-                    m::PluginInfo {
-                        name: p.name,
-                        version: p.version,
-                        contract_version: p.contract_version,
-                        rules: p.rules.into_iter().map(|r| m::RuleInfo { id: r.id, title: r.title, citation: r.citation }).collect(),
-                    }
-                }
-            }
-
             impl From<m::ConfigError> for t::ConfigError {
                 fn from(e: m::ConfigError) -> t::ConfigError {
                     t::ConfigError { field: e.field, message: e.message }
-                }
-            }
-
-            impl From<t::ConfigError> for m::ConfigError {
-                fn from(e: t::ConfigError) -> m::ConfigError {
-                    m::ConfigError { field: e.field, message: e.message }
                 }
             }
 
@@ -376,9 +404,114 @@ macro_rules! __contract_conversions {
                 }
             }
 
-            impl From<t::EvaluationError> for m::EvaluationError {
-                fn from(e: t::EvaluationError) -> m::EvaluationError {
-                    m::EvaluationError { message: e.message }
+        };
+    };
+}
+
+/// Implements conversions between the model's reference data types and those
+/// generated for the `reference-data` interface (first bracketed path), whose
+/// dates come from the `types` interface (second bracketed path).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __reference_conversions {
+    ([$($r:tt)+] [$($t:tt)+]) => {
+        const _: () = {
+            use $crate as m;
+            use $($r)+ as r;
+            use $($t)+ as t;
+
+            fn date_out(d: m::Date) -> t::Date {
+                t::Date { year: d.year(), month: d.month(), day: d.day() }
+            }
+
+            fn date_in(d: t::Date) -> Option<m::Date> {
+                m::Date::new(d.year, d.month, d.day).ok()
+            }
+
+            impl From<m::DataUnavailable> for r::DataError {
+                fn from(e: m::DataUnavailable) -> r::DataError {
+                    match e {
+                        m::DataUnavailable::NotGranted => r::DataError::NotGranted,
+                        m::DataUnavailable::NoDataForDate => r::DataError::NoDataForDate,
+                    }
+                }
+            }
+
+            impl From<r::DataError> for m::DataUnavailable {
+                fn from(e: r::DataError) -> m::DataUnavailable {
+                    match e {
+                        r::DataError::NotGranted => m::DataUnavailable::NotGranted,
+                        r::DataError::NoDataForDate => m::DataUnavailable::NoDataForDate,
+                    }
+                }
+            }
+
+            impl From<m::PtpEdit> for r::PtpEdit {
+                fn from(e: m::PtpEdit) -> r::PtpEdit {
+                    r::PtpEdit {
+                        column_one: e.column_one,
+                        column_two: e.column_two,
+                        effective: date_out(e.effective),
+                        deletion: e.deletion.map(date_out),
+                        modifier_indicator: match e.modifier_indicator {
+                            m::ModifierIndicator::NotAllowed => r::ModifierIndicator::NotAllowed,
+                            m::ModifierIndicator::Allowed => r::ModifierIndicator::Allowed,
+                            m::ModifierIndicator::NotApplicable => r::ModifierIndicator::NotApplicable,
+                        },
+                        rationale: e.rationale,
+                    }
+                }
+            }
+
+            impl TryFrom<r::PtpEdit> for m::PtpEdit {
+                type Error = m::DataUnavailable;
+                fn try_from(e: r::PtpEdit) -> Result<m::PtpEdit, m::DataUnavailable> {
+                    // A date the host sent cannot be invalid; treat one as missing data.
+                    Ok(m::PtpEdit {
+                        column_one: e.column_one,
+                        column_two: e.column_two,
+                        effective: date_in(e.effective).ok_or(m::DataUnavailable::NoDataForDate)?,
+                        deletion: match e.deletion {
+                            Some(d) => Some(date_in(d).ok_or(m::DataUnavailable::NoDataForDate)?),
+                            None => None,
+                        },
+                        modifier_indicator: match e.modifier_indicator {
+                            r::ModifierIndicator::NotAllowed => m::ModifierIndicator::NotAllowed,
+                            r::ModifierIndicator::Allowed => m::ModifierIndicator::Allowed,
+                            r::ModifierIndicator::NotApplicable => m::ModifierIndicator::NotApplicable,
+                        },
+                        rationale: e.rationale,
+                    })
+                }
+            }
+
+            impl From<m::MueLimit> for r::MueLimit {
+                fn from(l: m::MueLimit) -> r::MueLimit {
+                    r::MueLimit {
+                        code: l.code,
+                        units: l.units,
+                        adjudication: match l.adjudication {
+                            m::MueAdjudication::Line => r::MueAdjudication::Line,
+                            m::MueAdjudication::DateOfServicePolicy => r::MueAdjudication::DateOfServicePolicy,
+                            m::MueAdjudication::DateOfServiceClinical => r::MueAdjudication::DateOfServiceClinical,
+                        },
+                        rationale: l.rationale,
+                    }
+                }
+            }
+
+            impl From<r::MueLimit> for m::MueLimit {
+                fn from(l: r::MueLimit) -> m::MueLimit {
+                    m::MueLimit {
+                        code: l.code,
+                        units: l.units,
+                        adjudication: match l.adjudication {
+                            r::MueAdjudication::Line => m::MueAdjudication::Line,
+                            r::MueAdjudication::DateOfServicePolicy => m::MueAdjudication::DateOfServicePolicy,
+                            r::MueAdjudication::DateOfServiceClinical => m::MueAdjudication::DateOfServiceClinical,
+                        },
+                        rationale: l.rationale,
+                    }
                 }
             }
         };

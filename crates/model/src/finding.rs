@@ -110,6 +110,20 @@ pub enum FixAction {
     RemoveLine,
     /// Bill this code instead.
     ReplaceCode(String),
+    /// Add a line beside this one, e.g. an assistant's share of the code's units.
+    AddLine(AddedLine),
+}
+
+/// A line a fix adds to the claim.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddedLine {
+    /// The code.
+    pub procedure: String,
+    /// Its modifiers.
+    pub modifiers: Vec<String>,
+    /// Its units.
+    pub units: u32,
 }
 
 /// Whether a fix may be applied without a person checking the record.
@@ -146,6 +160,13 @@ impl fmt::Display for Fix {
             FixAction::RemoveModifier(m) => write!(f, "remove modifier {m} from line {line}"),
             FixAction::RemoveLine => write!(f, "remove line {line}"),
             FixAction::ReplaceCode(code) => write!(f, "bill line {line} as {code}"),
+            FixAction::AddLine(added) => write!(
+                f,
+                "add a line beside line {line}: {} {} x{}",
+                added.procedure,
+                added.modifiers.join(" "),
+                added.units
+            ),
         }?;
         if self.applicability == Applicability::NeedsReview {
             f.write_str(" (check the record first)")?;

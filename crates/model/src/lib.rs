@@ -13,6 +13,7 @@ pub mod finding;
 pub mod money;
 pub mod outcome;
 pub mod policy;
+pub mod reference;
 pub mod units;
 
 pub use claim::{
@@ -21,7 +22,10 @@ pub use claim::{
 };
 pub use codes::{CodeError, CodeInfo, Diagnosis, Discipline, Modifier, ProcedureCode, UnitBasis, code_info};
 pub use date::{Date, DateError};
-pub use finding::{AdjustmentGroup, Applicability, Denial, Fact, Finding, Fix, FixAction, Severity};
+pub use finding::{AddedLine, AdjustmentGroup, Applicability, Denial, Fact, Finding, Fix, FixAction, Severity};
 pub use money::{Money, MoneyError};
 pub use outcome::{ClaimTotals, LineResult, LineStatus, Outcome, PriceStep};
 pub use policy::{CONTRACT_VERSION, ConfigError, EvaluationError, PluginInfo, RuleInfo};
+pub use reference::{
+    DataUnavailable, ModifierIndicator, MueAdjudication, MueLimit, NoReferenceData, PtpEdit, ReferenceData,
+};

@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The contract version this model matches: `payrules:policy@0.1.0`.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+/// The newest contract version, which the PDK builds plugins against:
+/// `payrules:policy@0.2.0`.
+pub const CONTRACT_VERSION: &str = "0.2.0";
 
 /// A rule a plugin can fire.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,8 +6,8 @@
 //!
 //! ```
 //! use payrules_pdk::{
-//!     Applicability, Claim, ConfigError, EvaluationError, Finding, FixAction, Outcome, PayerPolicy, PluginInfo, Severity,
-//!     export_policy,
+//!     Applicability, Claim, ConfigError, EvaluationError, Finding, FixAction, Outcome, PayerPolicy, PluginInfo,
+//!     ReferenceData, Severity, export_policy,
 //! };
 //! use serde::Deserialize;
 //!
@@ -39,7 +39,7 @@
 //!         Ok(Acme { units_per_visit: config.units_per_visit })
 //!     }
 //!
-//!     fn evaluate(&self, claim: &Claim) -> Result<Outcome, EvaluationError> {
+//!     fn evaluate(&self, claim: &Claim, _data: &dyn ReferenceData) -> Result<Outcome, EvaluationError> {
 //!         let mut outcome = Outcome::default();
 //!         let billed: u32 = claim.lines.iter().map(|l| l.units).sum();
 //!         if let Some(last) = claim.lines.last()
@@ -70,8 +70,9 @@
 
 pub use payrules_model as model;
 pub use payrules_model::{
-    AdjustmentGroup, Applicability, CONTRACT_VERSION, Claim, ConfigError, Date, Denial, EvaluationError, Finding,
-    FixAction, LineResult, LineStatus, Money, Outcome, PluginInfo, PriceStep, RuleInfo, ServiceLine, Severity,
+    AddedLine, AdjustmentGroup, Applicability, CONTRACT_VERSION, Claim, ConfigError, DataUnavailable, Date, Denial,
+    EvaluationError, Finding, FixAction, LineResult, LineStatus, ModifierIndicator, Money, MueAdjudication, MueLimit,
+    NoReferenceData, Outcome, PluginInfo, PriceStep, PtpEdit, ReferenceData, RuleInfo, ServiceLine, Severity,
 };
 
 /// A payer's billing policy.
@@ -90,8 +91,9 @@ pub trait PayerPolicy: Sized + 'static {
     fn configure(config: Self::Config) -> Result<Self, ConfigError>;
 
     /// Checks one claim. A deny or a warning is a finding in the outcome;
-    /// an error means the policy could not decide at all.
-    fn evaluate(&self, claim: &Claim) -> Result<Outcome, EvaluationError>;
+    /// an error means the policy could not decide at all. `data` answers
+    /// lookups into the reference tables the rule set grants this payer.
+    fn evaluate(&self, claim: &Claim, data: &dyn ReferenceData) -> Result<Outcome, EvaluationError>;
 }
 
 /// Builds a [`PluginInfo`] stamped with this PDK's contract version.
@@ -130,7 +132,7 @@ pub fn configure_from_json<P: PayerPolicy>(json: &str) -> Result<P, ConfigError>
 #[doc(hidden)]
 pub mod __bindings {
     wit_bindgen::generate!({
-        path: "../../wit/since_v0.1.0",
+        path: "../../wit/since_v0.2.0",
         world: "payer-policy",
         pub_export_macro: true,
         export_macro_name: "__export_payer_policy",
@@ -138,7 +140,13 @@ pub mod __bindings {
     });
 }
 
-payrules_model::__contract_conversions!(crate::__bindings::payrules::policy::types);
+payrules_model::__contract_conversions!([crate::__bindings::payrules::policy::types] fix_in {
+    t::FixAction::AddLine(a) => m::FixAction::AddLine(m::AddedLine { procedure: a.procedure, modifiers: a.modifiers, units: a.units }),
+});
+payrules_model::__contract_answers!([crate::__bindings::payrules::policy::types]);
+payrules_model::__reference_conversions!(
+    [crate::__bindings::payrules::policy::reference_data][crate::__bindings::payrules::policy::types]
+);
 
 #[doc(hidden)]
 pub mod __private {
@@ -148,7 +156,43 @@ pub mod __private {
 
     use crate::__bindings::exports::payrules::policy::policy::Guest;
     use crate::__bindings::payrules::policy::types as t;
-    use crate::{Claim, EvaluationError, PayerPolicy};
+    use crate::{Claim, EvaluationError, PayerPolicy, ReferenceData};
+    #[cfg(target_arch = "wasm32")]
+    use crate::{DataUnavailable, Date, MueLimit, PtpEdit};
+
+    /// Lookups answered by the host through the contract's `reference-data` import.
+    #[cfg(target_arch = "wasm32")]
+    struct HostReferenceData;
+
+    #[cfg(target_arch = "wasm32")]
+    impl ReferenceData for HostReferenceData {
+        fn ptp_edits(&self, codes: &[&str], date: Date) -> Result<Vec<PtpEdit>, DataUnavailable> {
+            use crate::__bindings::payrules::policy::reference_data as r;
+            let codes: Vec<String> = codes.iter().map(|c| (*c).to_owned()).collect();
+            let date = t::Date { year: date.year(), month: date.month(), day: date.day() };
+            r::ptp_edits(&codes, date)?.into_iter().map(PtpEdit::try_from).collect()
+        }
+
+        fn mue_limits(&self, codes: &[&str], date: Date) -> Result<Vec<MueLimit>, DataUnavailable> {
+            use crate::__bindings::payrules::policy::reference_data as r;
+            let codes: Vec<String> = codes.iter().map(|c| (*c).to_owned()).collect();
+            let date = t::Date { year: date.year(), month: date.month(), day: date.day() };
+            Ok(r::mue_limits(&codes, date)?.into_iter().map(MueLimit::from).collect())
+        }
+    }
+
+    /// The reference data an adapted policy sees: the host's, inside the
+    /// sandbox; none in a native build, which has no host to ask.
+    fn reference_data() -> &'static dyn ReferenceData {
+        #[cfg(target_arch = "wasm32")]
+        {
+            &HostReferenceData
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            &crate::NoReferenceData
+        }
+    }
 
     /// Connects a [`PayerPolicy`] to the generated export trait.
     pub struct Adapter<P>(PhantomData<P>);
@@ -178,7 +222,7 @@ pub mod __private {
                 let policy = slot.as_ref().and_then(|p| p.downcast_ref::<P>()).ok_or_else(|| EvaluationError {
                     message: "the plugin was asked to evaluate before it was configured".to_owned(),
                 })?;
-                policy.evaluate(&claim).map(Into::into).map_err(Into::into)
+                policy.evaluate(&claim, reference_data()).map(Into::into).map_err(Into::into)
             })
         }
     }

@@ -140,12 +140,17 @@ pub fn parse_denial(text: &str) -> Option<Denial> {
 /// Sources (../shared/reference/therapy-billing.md 8): a missing therapy
 /// modifier is CO-4 (appealwin, codingahead); a status-B bundled code is
 /// reported with B15 and remark M15 (Palmetto); a line over the therapy
-/// threshold without KX is PR-119 (Palmetto 2022).
+/// threshold without KX is PR-119 (Palmetto 2022); an NCCI column 2 denial is
+/// CO-236 (First Coast, learnmedicarebilling; some payers use CO-97); units
+/// over an MUE are CO-151 with N362 (CGS).
 fn default_denials() -> BTreeMap<String, Denial> {
     BTreeMap::from([
         ("MCR-THERAPY-MODIFIER".to_owned(), Denial::new(AdjustmentGroup::Co, "4", &[])),
         ("MCR-BUNDLED".to_owned(), Denial::new(AdjustmentGroup::Co, "B15", &["M15"])),
         ("MCR-KX-MISSING".to_owned(), Denial::new(AdjustmentGroup::Pr, "119", &[])),
+        ("MCR-NCCI-PTP".to_owned(), Denial::new(AdjustmentGroup::Co, "236", &[])),
+        ("MCR-ONE-EVALUATION".to_owned(), Denial::new(AdjustmentGroup::Co, "236", &[])),
+        ("MCR-MUE".to_owned(), Denial::new(AdjustmentGroup::Co, "151", &["N362"])),
     ])
 }
 

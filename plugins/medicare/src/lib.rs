@@ -3,6 +3,8 @@
 //! - Timed-code units by the 8-minute total-time rule, with allocation
 //!   (CMS 100-04 ch.5 20.2).
 //! - Service-based codes at one unit a day.
+//! - NCCI procedure-to-procedure edits and medically unlikely edits, looked
+//!   up in the host's reference tables.
 //! - GP/GO/GN on always-therapy codes (CMS 100-04 ch.5 20.1).
 //! - Bundled codes such as 97010 never paid separately; codes Medicare does
 //!   not recognise, such as 97014, billed as their replacement.
@@ -16,13 +18,16 @@ mod assistants;
 mod config;
 mod documentation;
 mod lines;
+mod ncci;
 mod pricing;
 mod rules;
 mod threshold;
 mod timed;
 mod work;
 
-use payrules_pdk::{Claim, ConfigError, EvaluationError, Outcome, PayerPolicy, PluginInfo, export_policy};
+use payrules_pdk::{
+    Claim, ConfigError, EvaluationError, Outcome, PayerPolicy, PluginInfo, ReferenceData, export_policy,
+};
 
 pub use config::MedicareConfig;
 use config::Settings;
@@ -45,10 +50,11 @@ impl PayerPolicy for Medicare {
         Ok(Medicare { settings: Settings::try_from(config)? })
     }
 
-    fn evaluate(&self, claim: &Claim) -> Result<Outcome, EvaluationError> {
+    fn evaluate(&self, claim: &Claim, data: &dyn ReferenceData) -> Result<Outcome, EvaluationError> {
         let mut work: Vec<LineWork> = claim.lines.iter().map(LineWork::new).collect();
         let mut findings = Vec::new();
         lines::check_codes(&self.settings, claim, &mut work, &mut findings);
+        ncci::check_edits(&self.settings, claim, data, &mut work, &mut findings);
         timed::check_units(&self.settings, claim, &mut work, &mut findings);
         assistants::check_assistants(&self.settings, claim, &work, &mut findings);
         let mut lines = pricing::price_lines(&self.settings, claim, &work, &mut findings);
@@ -59,3 +65,14 @@ impl PayerPolicy for Medicare {
 }
 
 export_policy!(Medicare);
+#[cfg(test)]
+mod probe_tests {
+    use super::*;
+    #[test]
+    fn probe() {
+        let info = Medicare::describe();
+        assert!(info.rules.len() > 10);
+        let m: Medicare = payrules_pdk::configure_from_json(r#"{"coinsurance_percent": 20}"#).unwrap();
+        let _ = m;
+    }
+}

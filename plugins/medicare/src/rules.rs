@@ -62,6 +62,23 @@ pub const RULES: &[(&str, &str, &str)] = &[
     (POC_EXPIRED, "Treatment past the 90 days a plan-of-care certification covers", "Pub 100-02 ch.15 220.1.3"),
     (POC_CERT_LATE, "Plan of care certified more than 30 days after the first treatment", "Pub 100-02 ch.15 220.1.3"),
     (GOALS_MISSING, "The plan of care documents no functional goals", "Pub 100-02 ch.15 220.1.2"),
+    (
+        NCCI_PTP,
+        "A column 2 code billed with its column 1 code without a modifier that may bypass the edit",
+        "NCCI PTP edits",
+    ),
+    (
+        NCCI_SAME_BLOCK,
+        "59 or an X modifier claims a distinct service done in the same time block",
+        "CMS modifier 59 article",
+    ),
+    (ONE_EVALUATION, "More than one PT evaluation or re-evaluation on a date of service", "NCCI Policy Manual ch. XI"),
+    (MUE, "Units over the code's medically unlikely edit", "NCCI MUE"),
+    (
+        NCCI_UNAVAILABLE,
+        "NCCI tables are not granted or do not cover the date, so the edits did not run",
+        "rule set [data]",
+    ),
 ];
 
 /// More timed units than the total minutes support.
@@ -112,3 +129,13 @@ pub const POC_EXPIRED: &str = "MCR-POC-EXPIRED";
 pub const POC_CERT_LATE: &str = "MCR-POC-CERT-LATE";
 /// No functional goals.
 pub const GOALS_MISSING: &str = "MCR-GOALS-MISSING";
+/// PTP column 2 denial.
+pub const NCCI_PTP: &str = "MCR-NCCI-PTP";
+/// 59 for the same time block.
+pub const NCCI_SAME_BLOCK: &str = "MCR-NCCI-SAME-BLOCK";
+/// Two PT evaluations on one date.
+pub const ONE_EVALUATION: &str = "MCR-ONE-EVALUATION";
+/// Over the MUE.
+pub const MUE: &str = "MCR-MUE";
+/// NCCI tables not available.
+pub const NCCI_UNAVAILABLE: &str = "MCR-NCCI-UNAVAILABLE";

@@ -241,6 +241,10 @@ fn check_untimed_day(
         let (Some(line), Some(state)) = (claim.lines.get(*index), work.get_mut(*index)) else {
             continue;
         };
+        // A line another rule already denies (an NCCI edit, say) is not counted twice.
+        if state.denied {
+            continue;
+        }
         let first_of_code = seen.insert(line.procedure.clone());
         let allowed = u32::from(first_of_code && line.units > 0);
         state.correct = allowed;

@@ -8,36 +8,23 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use payrules_model::{MueAdjudication, MueLimit};
+
 use super::text::{csv_fields, read_latin1};
 use super::{DataError, PackedCode, pack_code};
 
-/// How an MUE is adjudicated (MAI).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum MueAdjudication {
-    /// MAI 1: per claim line; separate lines with fitting modifiers may each meet it.
-    Line,
-    /// MAI 2: per date of service, absolute, based on policy.
-    DateOfServicePolicy,
-    /// MAI 3: per date of service, based on clinical benchmarks; appealable with records.
-    DateOfServiceClinical,
-}
-
-/// The MUE of one code.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct MueLimit {
-    /// Most units of service per line or per day.
-    pub units: u32,
-    /// How the limit is applied.
-    pub adjudication: MueAdjudication,
-    /// CMS's rationale.
-    pub rationale: String,
+/// One code's row of the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct MueRow {
+    units: u32,
+    adjudication: MueAdjudication,
+    rationale: String,
 }
 
 /// One quarter's MUE file.
 #[derive(Debug, Default)]
 pub struct MueTable {
-    by_code: HashMap<PackedCode, MueLimit>,
+    by_code: HashMap<PackedCode, MueRow>,
 }
 
 impl MueTable {
@@ -69,7 +56,7 @@ impl MueTable {
                     ));
                 }
             };
-            by_code.insert(code, MueLimit { units, adjudication, rationale: field(3).to_owned() });
+            by_code.insert(code, MueRow { units, adjudication, rationale: field(3).to_owned() });
         }
         if by_code.is_empty() {
             return Err(DataError::Empty { path: path.to_path_buf(), what: "MUE" });
@@ -78,8 +65,14 @@ impl MueTable {
     }
 
     /// The MUE of `code`, if the file has one.
-    pub fn limit(&self, code: &str) -> Option<&MueLimit> {
-        self.by_code.get(&pack_code(code)?)
+    pub fn limit(&self, code: &str) -> Option<MueLimit> {
+        let row = self.by_code.get(&pack_code(code)?)?;
+        Some(MueLimit {
+            code: code.trim().to_ascii_uppercase(),
+            units: row.units,
+            adjudication: row.adjudication,
+            rationale: row.rationale.clone(),
+        })
     }
 
     /// Codes in the file.

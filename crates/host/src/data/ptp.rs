@@ -7,22 +7,10 @@
 
 use std::path::Path;
 
-use payrules_model::Date;
+use payrules_model::{Date, ModifierIndicator, PtpEdit};
 
 use super::text::{compact_date, read_latin1};
 use super::{DataError, PackedCode, pack_code, unpack_code};
-
-/// Whether an NCCI-associated modifier can bypass an edit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ModifierIndicator {
-    /// `0`: never reported together; no modifier bypasses it.
-    NotAllowed,
-    /// `1`: allowed with a modifier such as 59 or XE/XS/XP/XU, where the circumstances fit.
-    Allowed,
-    /// `9`: not applicable; the edit is void.
-    NotApplicable,
-}
 
 /// One edit row, packed: about 24 bytes, so a million rows fit in tens of MB.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,23 +21,6 @@ struct PtpRow {
     deletion: Option<Date>,
     modifier: ModifierIndicator,
     rationale: u16,
-}
-
-/// An edit as a lookup returns it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct PtpEdit {
-    /// The column 1 code: paid when both are billed.
-    pub column_one: String,
-    /// The column 2 code: denied unless a modifier may and does bypass the edit.
-    pub column_two: String,
-    /// First date of service the edit applies to.
-    pub effective: Date,
-    /// Date of service from which the edit no longer applies.
-    pub deletion: Option<Date>,
-    /// Whether a modifier can bypass it.
-    pub modifier: ModifierIndicator,
-    /// CMS's stated reason.
-    pub rationale: String,
 }
 
 /// All PTP edits of one or more files, sorted for lookup by code pair.
@@ -162,7 +133,7 @@ impl PtpTable {
                 column_two: unpack_code(&r.column_two),
                 effective: r.effective,
                 deletion: r.deletion,
-                modifier: r.modifier,
+                modifier_indicator: r.modifier,
                 rationale: self.rationales.get(usize::from(r.rationale)).cloned().unwrap_or_default(),
             })
     }
@@ -218,7 +189,7 @@ Column1\tColumn2\t*=in existence\tEffective\tDeletion\tModifier\tPTP Edit Ration
         let table = table();
         assert_eq!(table.len(), 3);
         let edit = table.edit("97140", "97530", date("2025-03-10")).unwrap();
-        assert_eq!(edit.modifier, ModifierIndicator::Allowed);
+        assert_eq!(edit.modifier_indicator, ModifierIndicator::Allowed);
         assert_eq!(edit.rationale, "Mutually exclusive procedures");
         assert!(table.edit("97530", "97140", date("2025-03-10")).is_none(), "column order matters");
     }

@@ -4,25 +4,28 @@
 
 #![allow(unsafe_code, missing_docs, reason = "the bindings wit-bindgen generates here export raw functions")]
 
-wit_bindgen::generate!({
-    inline: r#"
-        package payrules:policy@9.0.0;
-        interface policy {
-            describe: func() -> string;
-        }
-        world payer-policy {
-            export policy;
-        }
-    "#,
-});
+#[cfg(target_arch = "wasm32")]
+mod guest {
+    wit_bindgen::generate!({
+        inline: r#"
+            package payrules:policy@9.0.0;
+            interface policy {
+                describe: func() -> string;
+            }
+            world payer-policy {
+                export policy;
+            }
+        "#,
+    });
 
-/// A plugin from a future contract.
-struct Future;
+    /// A plugin from a future contract.
+    struct Future;
 
-impl exports::payrules::policy::policy::Guest for Future {
-    fn describe() -> String {
-        "future".to_owned()
+    impl exports::payrules::policy::policy::Guest for Future {
+        fn describe() -> String {
+            "future".to_owned()
+        }
     }
-}
 
-export!(Future);
+    export!(Future);
+}

@@ -1,7 +1,9 @@
 //! Test plugin: allocates without bound on a claim whose id starts with `hog`,
 //! and returns an empty outcome otherwise. The host's memory cap must stop it.
 
-use payrules_pdk::{Claim, ConfigError, EvaluationError, Outcome, PayerPolicy, PluginInfo, export_policy};
+use payrules_pdk::{
+    Claim, ConfigError, EvaluationError, Outcome, PayerPolicy, PluginInfo, ReferenceData, export_policy,
+};
 
 /// Eats memory on a `hog` claim.
 pub struct Hog;
@@ -17,7 +19,7 @@ impl PayerPolicy for Hog {
         Ok(Hog)
     }
 
-    fn evaluate(&self, claim: &Claim) -> Result<Outcome, EvaluationError> {
+    fn evaluate(&self, claim: &Claim, _data: &dyn ReferenceData) -> Result<Outcome, EvaluationError> {
         let mut hoard: Vec<Vec<u8>> = Vec::new();
         while claim.id.starts_with("hog") {
             hoard.push(std::hint::black_box(vec![1u8; 1 << 20]));

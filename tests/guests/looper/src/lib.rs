@@ -1,7 +1,9 @@
 //! Test plugin: loops forever on a claim whose id starts with `loop`, and
 //! returns an empty outcome otherwise. The host must stop it and go on.
 
-use payrules_pdk::{Claim, ConfigError, EvaluationError, Outcome, PayerPolicy, PluginInfo, export_policy};
+use payrules_pdk::{
+    Claim, ConfigError, EvaluationError, Outcome, PayerPolicy, PluginInfo, ReferenceData, export_policy,
+};
 
 /// Never finishes on a `loop` claim.
 pub struct Looper;
@@ -17,7 +19,7 @@ impl PayerPolicy for Looper {
         Ok(Looper)
     }
 
-    fn evaluate(&self, claim: &Claim) -> Result<Outcome, EvaluationError> {
+    fn evaluate(&self, claim: &Claim, _data: &dyn ReferenceData) -> Result<Outcome, EvaluationError> {
         let mut spins: u64 = 0;
         while claim.id.starts_with("loop") {
             // black_box keeps the optimiser from proving the loop empty.

@@ -1,0 +1,295 @@
+//! NCCI edits from the host's reference tables: procedure-to-procedure pairs,
+//! one PT evaluation per date, and medically unlikely edits.
+
+use std::collections::BTreeSet;
+
+use payrules_pdk::{
+    Applicability, Claim, DataUnavailable, Date, Finding, FixAction, ModifierIndicator, MueAdjudication, ReferenceData,
+    ServiceLine, Severity,
+};
+
+use crate::config::Settings;
+use crate::rules;
+use crate::work::LineWork;
+
+/// Modifiers that may bypass an edit whose indicator is 1.
+const BYPASS_MODIFIERS: &[&str] = &["59", "XE", "XS", "XP", "XU"];
+/// PT evaluation and re-evaluation codes: one per date of service.
+const PT_EVALUATIONS: &[&str] = &["97161", "97162", "97163", "97164"];
+
+/// Applies the edits to each date of service on the claim.
+pub fn check_edits(
+    settings: &Settings,
+    claim: &Claim,
+    data: &dyn ReferenceData,
+    work: &mut [LineWork],
+    findings: &mut Vec<Finding>,
+) {
+    let dates: BTreeSet<Date> = claim.lines.iter().map(|l| l.date_of_service).collect();
+    let mut unavailable: BTreeSet<(&'static str, String)> = BTreeSet::new();
+    for date in dates {
+        let billed: Vec<usize> = claim
+            .lines
+            .iter()
+            .zip(work.iter())
+            .enumerate()
+            .filter(|(_, (line, state))| line.date_of_service == date && line.units > 0 && !state.denied)
+            .map(|(index, _)| index)
+            .collect();
+        check_one_evaluation(settings, claim, &billed, work, findings);
+        let codes: Vec<&str> =
+            billed.iter().filter_map(|i| claim.lines.get(*i)).map(|l| l.procedure.as_str()).collect();
+        match data.ptp_edits(&codes, date) {
+            Ok(edits) => {
+                for edit in edits {
+                    check_pair(settings, claim, &billed, &edit, work, findings);
+                }
+            }
+            Err(why) => {
+                unavailable.insert(("NCCI procedure-to-procedure edits", reason(why)));
+            }
+        }
+        match data.mue_limits(&codes, date) {
+            Ok(limits) => {
+                for limit in limits {
+                    check_mue(settings, claim, &billed, &limit, work, findings);
+                }
+            }
+            Err(why) => {
+                unavailable.insert(("medically unlikely edits", reason(why)));
+            }
+        }
+    }
+    for (table, why) in unavailable {
+        findings.push(Finding::new(
+            rules::NCCI_UNAVAILABLE,
+            Severity::Info,
+            None,
+            format!("{table} were not checked: {why}"),
+            "rule set [data]",
+        ));
+    }
+}
+
+fn reason(why: DataUnavailable) -> String {
+    why.to_string()
+}
+
+fn has_bypass(line: &ServiceLine) -> Option<&'static str> {
+    BYPASS_MODIFIERS.iter().copied().find(|m| line.has_modifier(m))
+}
+
+/// Whether two lines' recorded time blocks overlap; `None` when either has none.
+fn same_time_block(a: &ServiceLine, b: &ServiceLine) -> Option<bool> {
+    if a.time_blocks.is_empty() || b.time_blocks.is_empty() {
+        return None;
+    }
+    Some(a.time_blocks.iter().any(|x| b.time_blocks.iter().any(|y| x.start < y.end && y.start < x.end)))
+}
+
+fn check_pair(
+    settings: &Settings,
+    claim: &Claim,
+    billed: &[usize],
+    edit: &payrules_pdk::PtpEdit,
+    work: &mut [LineWork],
+    findings: &mut Vec<Finding>,
+) {
+    if edit.modifier_indicator == ModifierIndicator::NotApplicable {
+        return;
+    }
+    let lines_of = |code: &str| -> Vec<usize> {
+        billed.iter().copied().filter(|i| claim.lines.get(*i).is_some_and(|l| l.procedure == code)).collect()
+    };
+    let Some(first_col_one) = lines_of(&edit.column_one).first().and_then(|i| claim.lines.get(*i)) else {
+        return;
+    };
+    for index in lines_of(&edit.column_two) {
+        let (Some(line), Some(state)) = (claim.lines.get(index), work.get_mut(index)) else {
+            continue;
+        };
+        let blocks = same_time_block(first_col_one, line);
+        let evidence = |finding: Finding| {
+            finding
+                .with_fact("column 1", format!("{} (line {})", edit.column_one, first_col_one.number))
+                .with_fact("column 2", format!("{} (line {})", edit.column_two, line.number))
+                .with_fact("modifier indicator", indicator(edit.modifier_indicator))
+                .with_fact("edit effective", edit.effective)
+                .with_fact("rationale", &edit.rationale)
+        };
+        let bypass = has_bypass(line);
+        match (edit.modifier_indicator, bypass) {
+            (ModifierIndicator::Allowed, Some(modifier)) => {
+                if blocks == Some(true) {
+                    // CMS's modifier-59 example: not for the same time block.
+                    findings.push(
+                        evidence(Finding::new(
+                            rules::NCCI_SAME_BLOCK,
+                            Severity::Error,
+                            Some(line.number),
+                            format!(
+                                "{modifier} on {} claims a distinct service, but its time overlaps {}'s: it should not be reported for the same time block",
+                                line.procedure, edit.column_one
+                            ),
+                            "CMS modifier 59 article (97140/97530 example); NCCI Policy Manual ch. XI",
+                        ))
+                        .with_fix(line.number, FixAction::RemoveLine, Applicability::NeedsReview),
+                    );
+                }
+            }
+            (ModifierIndicator::Allowed, None) => {
+                state.deny();
+                let mut finding = evidence(Finding::new(
+                    rules::NCCI_PTP,
+                    Severity::Error,
+                    Some(line.number),
+                    format!(
+                        "{} is column 2 to {} under an NCCI edit: it is denied unless 59 or XE/XS/XP/XU shows a distinct service",
+                        line.procedure, edit.column_one
+                    ),
+                    "NCCI PTP edits; CMS MLN SE0715 (modifier 59)",
+                ))
+                .with_denial(settings.denial(rules::NCCI_PTP));
+                finding = match blocks {
+                    // Separate recorded blocks support the modifier.
+                    Some(false) => {
+                        finding.with_fix(line.number, FixAction::AddModifier("59".to_owned()), Applicability::Automatic)
+                    }
+                    Some(true) => finding.with_fix(line.number, FixAction::RemoveLine, Applicability::NeedsReview),
+                    None => finding.with_fix(
+                        line.number,
+                        FixAction::AddModifier("59".to_owned()),
+                        Applicability::NeedsReview,
+                    ),
+                };
+                findings.push(finding);
+            }
+            (ModifierIndicator::NotAllowed, _) => {
+                state.deny();
+                findings.push(
+                    evidence(Finding::new(
+                        rules::NCCI_PTP,
+                        Severity::Error,
+                        Some(line.number),
+                        format!(
+                            "{} is column 2 to {} under an NCCI edit that no modifier bypasses: only {} is paid",
+                            line.procedure, edit.column_one, edit.column_one
+                        ),
+                        "NCCI PTP edits (modifier indicator 0)",
+                    ))
+                    .with_denial(settings.denial(rules::NCCI_PTP))
+                    .with_fix(line.number, FixAction::RemoveLine, Applicability::Automatic),
+                );
+            }
+            (ModifierIndicator::NotApplicable, _) => {}
+        }
+    }
+}
+
+fn indicator(value: ModifierIndicator) -> &'static str {
+    match value {
+        ModifierIndicator::NotAllowed => "0 (no modifier bypasses it)",
+        ModifierIndicator::Allowed => "1 (an NCCI-associated modifier may bypass it)",
+        ModifierIndicator::NotApplicable => "9 (not applicable)",
+    }
+}
+
+/// Only one PT evaluation or re-evaluation per date of service.
+fn check_one_evaluation(
+    settings: &Settings,
+    claim: &Claim,
+    billed: &[usize],
+    work: &mut [LineWork],
+    findings: &mut Vec<Finding>,
+) {
+    let evaluations: Vec<usize> = billed
+        .iter()
+        .copied()
+        .filter(|i| claim.lines.get(*i).is_some_and(|l| PT_EVALUATIONS.contains(&l.procedure.as_str())))
+        .collect();
+    let Some((first, rest)) = evaluations.split_first() else {
+        return;
+    };
+    let Some(kept) = claim.lines.get(*first) else {
+        return;
+    };
+    for index in rest {
+        let (Some(line), Some(state)) = (claim.lines.get(*index), work.get_mut(*index)) else {
+            continue;
+        };
+        state.deny();
+        findings.push(
+            Finding::new(
+                rules::ONE_EVALUATION,
+                Severity::Error,
+                Some(line.number),
+                format!(
+                    "{} is a second PT evaluation or re-evaluation on {}; only one ({} on line {}) is paid per date",
+                    line.procedure, line.date_of_service, kept.procedure, kept.number
+                ),
+                "NCCI Policy Manual ch. XI",
+            )
+            .with_denial(settings.denial(rules::ONE_EVALUATION))
+            .with_fix(line.number, FixAction::RemoveLine, Applicability::Automatic),
+        );
+    }
+}
+
+/// Units over a medically unlikely edit deny the whole line (MAI 1), or every
+/// line of the code that day (MAI 2 and 3).
+fn check_mue(
+    settings: &Settings,
+    claim: &Claim,
+    billed: &[usize],
+    limit: &payrules_pdk::MueLimit,
+    work: &mut [LineWork],
+    findings: &mut Vec<Finding>,
+) {
+    let lines: Vec<usize> = billed
+        .iter()
+        .copied()
+        .filter(|i| claim.lines.get(*i).is_some_and(|l| l.procedure == limit.code.as_str()))
+        .collect();
+    let groups: Vec<Vec<usize>> = match limit.adjudication {
+        MueAdjudication::Line => lines.iter().map(|i| vec![*i]).collect(),
+        MueAdjudication::DateOfServicePolicy | MueAdjudication::DateOfServiceClinical => vec![lines],
+    };
+    let mai = match limit.adjudication {
+        MueAdjudication::Line => "1 (per line)",
+        MueAdjudication::DateOfServicePolicy => "2 (per date of service, policy; cannot be overridden)",
+        MueAdjudication::DateOfServiceClinical => "3 (per date of service, clinical; appealable with records)",
+    };
+    for group in groups {
+        let units: u32 = group.iter().filter_map(|i| claim.lines.get(*i)).map(|l| l.units).sum();
+        if units <= limit.units {
+            continue;
+        }
+        let mut left = limit.units;
+        for index in group {
+            let (Some(line), Some(state)) = (claim.lines.get(index), work.get_mut(index)) else {
+                continue;
+            };
+            state.deny();
+            let keep = line.units.min(left);
+            left -= keep;
+            let action = if keep == 0 { FixAction::RemoveLine } else { FixAction::SetUnits(keep) };
+            findings.push(
+                Finding::new(
+                    rules::MUE,
+                    Severity::Error,
+                    Some(line.number),
+                    format!(
+                        "{units} units of {} on {} exceed its medically unlikely edit of {}: the whole line is denied, and an ABN does not shift the liability",
+                        line.procedure, line.date_of_service, limit.units
+                    ),
+                    "NCCI MUE; Palmetto GBA MUE page; CGS",
+                )
+                .with_fact("units billed", units)
+                .with_fact("MUE", limit.units)
+                .with_fact("adjudication indicator", mai)
+                .with_denial(settings.denial(rules::MUE))
+                .with_fix(line.number, action, Applicability::Automatic),
+            );
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Test plugin built against the released `payrules:policy@0.1.0` contract,
+//! with wit-bindgen directly (the PDK builds against the newest version only).
+//! The host must keep running it beside 0.2.0 plugins. It answers every claim
+//! with one finding that counts the lines, and each line's billed units.
+
+#![allow(unsafe_code, missing_docs, reason = "the bindings wit-bindgen generates here export raw functions")]
+
+#[cfg(target_arch = "wasm32")]
+mod guest {
+    wit_bindgen::generate!({ path: "../../../wit/since_v0.1.0", world: "payer-policy" });
+
+    use exports::payrules::policy::policy::Guest;
+    use payrules::policy::types::{
+        Claim, ConfigError, EvaluationError, Finding, LineResult, LineStatus, Outcome, PluginInfo, RuleInfo, Severity,
+    };
+
+    struct Legacy;
+
+    impl Guest for Legacy {
+        fn describe() -> PluginInfo {
+            PluginInfo {
+                name: "test-legacy".to_owned(),
+                version: "0.1.0".to_owned(),
+                contract_version: "0.1.0".to_owned(),
+                rules: vec![RuleInfo {
+                    id: "LEGACY-LINES".to_owned(),
+                    title: "Counts the lines".to_owned(),
+                    citation: "test".to_owned(),
+                }],
+            }
+        }
+
+        fn configure(_config: String) -> Result<(), ConfigError> {
+            Ok(())
+        }
+
+        fn evaluate(claim: Claim) -> Result<Outcome, EvaluationError> {
+            let lines = claim
+                .lines
+                .iter()
+                .map(|l| LineResult {
+                    line: l.number,
+                    correct_units: l.units,
+                    allowed_units: l.units,
+                    status: LineStatus::Payable,
+                    expected_allowed: 0,
+                    expected_payment: 0,
+                    price_steps: Vec::new(),
+                })
+                .collect();
+            let finding = Finding {
+                rule_id: "LEGACY-LINES".to_owned(),
+                severity: Severity::Info,
+                line: None,
+                message: format!("{} line(s) seen", claim.lines.len()),
+                evidence: Vec::new(),
+                denial: None,
+                fixes: Vec::new(),
+                citation: "test".to_owned(),
+            };
+            Ok(Outcome { lines, findings: vec![finding] })
+        }
+    }
+
+    export!(Legacy);
+}
