@@ -60,6 +60,24 @@ pub mod v0_2_0 {
             let limits = self.data.mue_limits(&codes, date(on)?)?;
             Ok(limits.into_iter().map(r::MueLimit::from).collect())
         }
+
+        fn relative_values_for(
+            &mut self,
+            codes: Vec<String>,
+            on: t::Date,
+        ) -> Result<Vec<r::RelativeValues>, r::DataError> {
+            let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+            let values = self.data.relative_values(&codes, date(on)?)?;
+            Ok(values.into_iter().map(r::RelativeValues::from).collect())
+        }
+
+        fn geographic_indices_for(
+            &mut self,
+            locality: String,
+            on: t::Date,
+        ) -> Result<Option<r::GeographicIndices>, r::DataError> {
+            Ok(self.data.geographic_indices(&locality, date(on)?)?.map(r::GeographicIndices::from))
+        }
     }
 }
 

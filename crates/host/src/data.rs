@@ -5,14 +5,16 @@
 //! Plugins do not get copies of these tables; they ask the host about the
 //! few codes on a claim.
 
+pub mod gpci;
 pub mod mue;
 pub mod ptp;
+pub mod rvu;
 mod text;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use payrules_model::{DataUnavailable, Date, MueLimit, PtpEdit, ReferenceData};
+use payrules_model::{DataUnavailable, Date, GeographicIndices, MueLimit, PtpEdit, ReferenceData, RelativeValues};
 
 /// A reference data file that could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -61,21 +63,24 @@ pub fn unpack_code(code: &PackedCode) -> String {
     code.iter().map(|b| char::from(*b)).collect()
 }
 
-/// One MUE file and the dates of service it covers.
+/// One file of a table that carries no dates of its own, and the dates of
+/// service the rule set says it covers.
 #[derive(Debug)]
-pub struct MuePeriod {
+pub struct Period<T> {
     /// First date of service covered.
     pub effective_from: Date,
     /// Last date of service covered, inclusive.
     pub effective_to: Option<Date>,
-    /// The file's limits.
-    pub table: mue::MueTable,
+    /// The file's contents.
+    pub table: T,
 }
 
-impl MuePeriod {
-    fn covers(&self, date: Date) -> bool {
-        date >= self.effective_from && self.effective_to.is_none_or(|to| date <= to)
-    }
+/// The file of `periods` that covers `date`.
+fn covering<T>(periods: &[Period<T>], date: Date) -> Option<&T> {
+    periods
+        .iter()
+        .find(|p| date >= p.effective_from && p.effective_to.is_none_or(|to| date <= to))
+        .map(|p| &p.table)
 }
 
 /// The reference tables a rule set loads once, shared by all its payers.
@@ -84,7 +89,11 @@ pub struct ReferenceTables {
     /// NCCI PTP edits, with their own row dates.
     pub ncci_ptp: Option<ptp::PtpTable>,
     /// MUE files by period.
-    pub mue: Vec<MuePeriod>,
+    pub mue: Vec<Period<mue::MueTable>>,
+    /// PPRRVU files by period.
+    pub rvu: Vec<Period<rvu::RvuTable>>,
+    /// GPCI files by period.
+    pub gpci: Vec<Period<gpci::GpciTable>>,
 }
 
 /// Which tables one payer entry may consult.
@@ -94,6 +103,10 @@ pub struct Grants {
     pub ncci_ptp: bool,
     /// The MUEs.
     pub mue: bool,
+    /// The relative value units.
+    pub rvu: bool,
+    /// The geographic indices.
+    pub gpci: bool,
 }
 
 /// The reference data one plugin instance sees: the rule set's tables,
@@ -124,10 +137,31 @@ impl ReferenceData for GrantedData {
         if !self.grants.mue {
             return Err(DataUnavailable::NotGranted);
         }
-        let period = self.tables.mue.iter().find(|p| p.covers(date)).ok_or(DataUnavailable::NoDataForDate)?;
-        let mut distinct: Vec<&str> = codes.to_vec();
-        distinct.sort_unstable();
-        distinct.dedup();
-        Ok(distinct.iter().filter_map(|code| period.table.limit(code)).collect())
+        let table = covering(&self.tables.mue, date).ok_or(DataUnavailable::NoDataForDate)?;
+        Ok(distinct(codes).iter().filter_map(|code| table.limit(code)).collect())
     }
+
+    fn relative_values(&self, codes: &[&str], date: Date) -> Result<Vec<RelativeValues>, DataUnavailable> {
+        if !self.grants.rvu {
+            return Err(DataUnavailable::NotGranted);
+        }
+        let table = covering(&self.tables.rvu, date).ok_or(DataUnavailable::NoDataForDate)?;
+        Ok(distinct(codes).iter().filter_map(|code| table.values(code)).collect())
+    }
+
+    fn geographic_indices(&self, locality: &str, date: Date) -> Result<Option<GeographicIndices>, DataUnavailable> {
+        if !self.grants.gpci {
+            return Err(DataUnavailable::NotGranted);
+        }
+        let table = covering(&self.tables.gpci, date).ok_or(DataUnavailable::NoDataForDate)?;
+        Ok(table.indices(locality))
+    }
+}
+
+/// The codes once each.
+fn distinct<'a>(codes: &[&'a str]) -> Vec<&'a str> {
+    let mut distinct = codes.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct
 }

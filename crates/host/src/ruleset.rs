@@ -39,13 +39,32 @@ pub struct DataFile {
     pub ncci_ptp: Vec<PathBuf>,
     /// MUE practitioner files in CMS's CSV layout, each with the dates it covers.
     #[serde(default)]
-    pub mue: Vec<MueFileEntry>,
+    pub mue: Vec<DatedFile>,
+    /// PPRRVU files in CMS's CSV layout, each with the dates it covers.
+    #[serde(default)]
+    pub rvu: Vec<DatedFile>,
+    /// GPCI files in CMS's CSV layout, each with the dates it covers.
+    #[serde(default)]
+    pub gpci: Vec<DatedFile>,
 }
 
-/// One MUE file and the dates of service it covers.
+impl DataFile {
+    /// Whether the table named `name` has files.
+    fn configured(&self, name: &str) -> Option<bool> {
+        match name {
+            "ncci-ptp" => Some(!self.ncci_ptp.is_empty()),
+            "mue" => Some(!self.mue.is_empty()),
+            "rvu" => Some(!self.rvu.is_empty()),
+            "gpci" => Some(!self.gpci.is_empty()),
+            _ => None,
+        }
+    }
+}
+
+/// One data file that carries no dates of its own, and the dates of service it covers.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MueFileEntry {
+pub struct DatedFile {
     /// The file.
     pub file: PathBuf,
     /// First date of service covered.
@@ -56,7 +75,7 @@ pub struct MueFileEntry {
 }
 
 /// Names of the tables a payer entry can be granted.
-pub const TABLE_NAMES: &[&str] = &["ncci-ptp", "mue"];
+pub const TABLE_NAMES: &[&str] = &["ncci-ptp", "mue", "rvu", "gpci"];
 
 /// Sandbox settings as written in the rule set; omitted keys take the defaults.
 #[derive(Debug, Default, Deserialize)]
@@ -149,12 +168,8 @@ pub fn read_rule_set(path: &Path) -> Result<RuleSetFile, LoadError> {
             return Err(at(format!("`effective_to` {to} is before `effective_from` {}", entry.effective_from)));
         }
         for table in &entry.data {
-            let configured = match table.as_str() {
-                "ncci-ptp" => !file.data.ncci_ptp.is_empty(),
-                "mue" => !file.data.mue.is_empty(),
-                other => {
-                    return Err(at(format!("`data` names `{other}`; the tables are {}", TABLE_NAMES.join(", "))));
-                }
+            let Some(configured) = file.data.configured(table) else {
+                return Err(at(format!("`data` names `{table}`; the tables are {}", TABLE_NAMES.join(", "))));
             };
             if !configured {
                 return Err(at(format!("`data` grants `{table}`, but the rule set's `[data]` loads no such files")));

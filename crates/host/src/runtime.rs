@@ -12,7 +12,9 @@ use wasmtime::component::{HasSelf, Linker};
 use crate::bindings::v0_2_0;
 use crate::data::mue::MueTable;
 use crate::data::ptp::PtpTable;
-use crate::data::{GrantedData, Grants, MuePeriod, ReferenceTables};
+use crate::data::gpci::GpciTable;
+use crate::data::rvu::RvuTable;
+use crate::data::{GrantedData, Grants, Period, ReferenceTables};
 
 use crate::cache::CompileCache;
 use crate::error::{HostError, LoadError};
@@ -131,6 +133,8 @@ impl Host {
             let grants = Grants {
                 ncci_ptp: entry.data.iter().any(|t| t == "ncci-ptp"),
                 mue: entry.data.iter().any(|t| t == "mue"),
+                rvu: entry.data.iter().any(|t| t == "rvu"),
+                gpci: entry.data.iter().any(|t| t == "gpci"),
             };
             let data = GrantedData::new(Arc::clone(&tables), grants);
             self.configured_instance(&plugin, &limits, &config_json, data.clone()).map_err(
@@ -284,10 +288,22 @@ fn load_tables(rule_set: &Path, base: &Path, data: &crate::ruleset::DataFile) ->
         let paths: Vec<PathBuf> = data.ncci_ptp.iter().map(|p| base.join(p)).collect();
         Some(PtpTable::load(&paths).map_err(failed)?)
     };
-    let mut mue = Vec::with_capacity(data.mue.len());
-    for period in &data.mue {
-        let table = MueTable::load(&base.join(&period.file)).map_err(failed)?;
-        mue.push(MuePeriod { effective_from: period.effective_from, effective_to: period.effective_to, table });
-    }
-    Ok(ReferenceTables { ncci_ptp, mue })
+    let mue = periods(base, &data.mue, MueTable::load).map_err(failed)?;
+    let rvu = periods(base, &data.rvu, RvuTable::load).map_err(failed)?;
+    let gpci = periods(base, &data.gpci, GpciTable::load).map_err(failed)?;
+    Ok(ReferenceTables { ncci_ptp, mue, rvu, gpci })
+}
+
+/// Reads each dated file with `load`.
+fn periods<T>(
+    base: &Path,
+    files: &[crate::ruleset::DatedFile],
+    load: fn(&Path) -> Result<T, crate::data::DataError>,
+) -> Result<Vec<Period<T>>, crate::data::DataError> {
+    files
+        .iter()
+        .map(|f| {
+            Ok(Period { effective_from: f.effective_from, effective_to: f.effective_to, table: load(&base.join(&f.file))? })
+        })
+        .collect()
 }

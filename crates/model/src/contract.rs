@@ -500,6 +500,56 @@ macro_rules! __reference_conversions {
                 }
             }
 
+            impl From<m::RelativeValues> for r::RelativeValues {
+                fn from(v: m::RelativeValues) -> r::RelativeValues {
+                    r::RelativeValues {
+                        code: v.code,
+                        status: v.status,
+                        work: v.work,
+                        practice_expense_nonfacility: v.practice_expense_nonfacility,
+                        practice_expense_facility: v.practice_expense_facility,
+                        malpractice: v.malpractice,
+                        multiple_procedure: v.multiple_procedure,
+                    }
+                }
+            }
+
+            impl From<r::RelativeValues> for m::RelativeValues {
+                fn from(v: r::RelativeValues) -> m::RelativeValues {
+                    m::RelativeValues {
+                        code: v.code,
+                        status: v.status,
+                        work: v.work,
+                        practice_expense_nonfacility: v.practice_expense_nonfacility,
+                        practice_expense_facility: v.practice_expense_facility,
+                        malpractice: v.malpractice,
+                        multiple_procedure: v.multiple_procedure,
+                    }
+                }
+            }
+
+            impl From<m::GeographicIndices> for r::GeographicIndices {
+                fn from(g: m::GeographicIndices) -> r::GeographicIndices {
+                    r::GeographicIndices {
+                        locality: g.locality,
+                        work: g.work,
+                        practice_expense: g.practice_expense,
+                        malpractice: g.malpractice,
+                    }
+                }
+            }
+
+            impl From<r::GeographicIndices> for m::GeographicIndices {
+                fn from(g: r::GeographicIndices) -> m::GeographicIndices {
+                    m::GeographicIndices {
+                        locality: g.locality,
+                        work: g.work,
+                        practice_expense: g.practice_expense,
+                        malpractice: g.malpractice,
+                    }
+                }
+            }
+
             impl From<r::MueLimit> for m::MueLimit {
                 fn from(l: r::MueLimit) -> m::MueLimit {
                     m::MueLimit {

@@ -27,5 +27,6 @@ pub use money::{Money, MoneyError};
 pub use outcome::{ClaimTotals, LineResult, LineStatus, Outcome, PriceStep};
 pub use policy::{CONTRACT_VERSION, ConfigError, EvaluationError, PluginInfo, RuleInfo};
 pub use reference::{
-    DataUnavailable, ModifierIndicator, MueAdjudication, MueLimit, NoReferenceData, PtpEdit, ReferenceData,
+    DataUnavailable, GeographicIndices, ModifierIndicator, MueAdjudication, MueLimit, NoReferenceData, PtpEdit,
+    ReferenceData, RelativeValues,
 };

@@ -1,5 +1,5 @@
-//! Reference data a policy may consult: NCCI procedure-to-procedure edits and
-//! medically unlikely edits. The host owns the tables; a policy asks about the
+//! Reference data a policy may consult: NCCI procedure-to-procedure edits,
+//! medically unlikely edits, relative value units and geographic indices. The host owns the tables; a policy asks about the
 //! codes of one claim through [`ReferenceData`].
 
 use serde::{Deserialize, Serialize};
@@ -72,6 +72,40 @@ pub struct MueLimit {
     pub rationale: String,
 }
 
+/// A code's relative value units from the physician fee schedule (PPRRVU).
+///
+/// Quantities are in ten-thousandths: an RVU of 0.45 is `4500`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelativeValues {
+    /// The code.
+    pub code: String,
+    /// The fee schedule status code, e.g. `A` (active) or `B` (bundled).
+    pub status: String,
+    /// Work RVU.
+    pub work: i64,
+    /// Practice expense RVU, non-facility setting.
+    pub practice_expense_nonfacility: i64,
+    /// Practice expense RVU, facility setting.
+    pub practice_expense_facility: i64,
+    /// Malpractice RVU.
+    pub malpractice: i64,
+    /// The multiple procedure indicator; `5` marks the therapy payment reduction.
+    pub multiple_procedure: u8,
+}
+
+/// A payment locality's geographic practice cost indices, in ten-thousandths.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeographicIndices {
+    /// The locality key, `MAC-locality`, e.g. `01112-05`.
+    pub locality: String,
+    /// Work GPCI.
+    pub work: i64,
+    /// Practice expense GPCI.
+    pub practice_expense: i64,
+    /// Malpractice GPCI.
+    pub malpractice: i64,
+}
+
 /// The lookups a policy may make into the host's reference tables.
 pub trait ReferenceData {
     /// The PTP edits in force on `date` between two different codes of `codes`.
@@ -79,6 +113,12 @@ pub trait ReferenceData {
 
     /// The MUEs in force on `date` for those of `codes` that have one.
     fn mue_limits(&self, codes: &[&str], date: Date) -> Result<Vec<MueLimit>, DataUnavailable>;
+
+    /// The relative values in force on `date` for those of `codes` that have them.
+    fn relative_values(&self, codes: &[&str], date: Date) -> Result<Vec<RelativeValues>, DataUnavailable>;
+
+    /// The indices of `locality` in force on `date`.
+    fn geographic_indices(&self, locality: &str, date: Date) -> Result<Option<GeographicIndices>, DataUnavailable>;
 }
 
 /// No reference data at all: every lookup says the table is not granted.
@@ -91,6 +131,14 @@ impl ReferenceData for NoReferenceData {
     }
 
     fn mue_limits(&self, _codes: &[&str], _date: Date) -> Result<Vec<MueLimit>, DataUnavailable> {
+        Err(DataUnavailable::NotGranted)
+    }
+
+    fn relative_values(&self, _codes: &[&str], _date: Date) -> Result<Vec<RelativeValues>, DataUnavailable> {
+        Err(DataUnavailable::NotGranted)
+    }
+
+    fn geographic_indices(&self, _locality: &str, _date: Date) -> Result<Option<GeographicIndices>, DataUnavailable> {
         Err(DataUnavailable::NotGranted)
     }
 }

@@ -74,6 +74,7 @@ pub use payrules_model::{
     EvaluationError, Finding, FixAction, LineResult, LineStatus, ModifierIndicator, Money, MueAdjudication, MueLimit,
     NoReferenceData, Outcome, PluginInfo, PriceStep, PtpEdit, ReferenceData, RuleInfo, ServiceLine, Severity,
 };
+pub use payrules_model::{GeographicIndices, RelativeValues};
 
 /// A payer's billing policy.
 ///
@@ -158,7 +159,7 @@ pub mod __private {
     use crate::__bindings::payrules::policy::types as t;
     use crate::{Claim, EvaluationError, PayerPolicy, ReferenceData};
     #[cfg(target_arch = "wasm32")]
-    use crate::{DataUnavailable, Date, MueLimit, PtpEdit};
+    use crate::{DataUnavailable, Date, GeographicIndices, MueLimit, PtpEdit, RelativeValues};
 
     /// Lookups answered by the host through the contract's `reference-data` import.
     #[cfg(target_arch = "wasm32")]
@@ -178,6 +179,19 @@ pub mod __private {
             let codes: Vec<String> = codes.iter().map(|c| (*c).to_owned()).collect();
             let date = t::Date { year: date.year(), month: date.month(), day: date.day() };
             Ok(r::mue_limits(&codes, date)?.into_iter().map(MueLimit::from).collect())
+        }
+
+        fn relative_values(&self, codes: &[&str], date: Date) -> Result<Vec<RelativeValues>, DataUnavailable> {
+            use crate::__bindings::payrules::policy::reference_data as r;
+            let codes: Vec<String> = codes.iter().map(|c| (*c).to_owned()).collect();
+            let date = t::Date { year: date.year(), month: date.month(), day: date.day() };
+            Ok(r::relative_values_for(&codes, date)?.into_iter().map(RelativeValues::from).collect())
+        }
+
+        fn geographic_indices(&self, locality: &str, date: Date) -> Result<Option<GeographicIndices>, DataUnavailable> {
+            use crate::__bindings::payrules::policy::reference_data as r;
+            let date = t::Date { year: date.year(), month: date.month(), day: date.day() };
+            Ok(r::geographic_indices_for(locality, date)?.map(GeographicIndices::from))
         }
     }
 
