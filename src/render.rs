@@ -16,8 +16,8 @@ pub fn claim_block(source: &str, claim: &Claim, report: &ClaimReport) -> String 
             findings(&mut out, &outcome.findings);
             let _ = writeln!(
                 out,
-                "  totals: billed ${}  expected allowed ${}  expected payment ${}  patient ${}",
-                totals.billed, totals.expected_allowed, totals.expected_payment, totals.patient_responsibility
+                "  totals: billed ${}  expected allowed ${}  expected payment ${}",
+                totals.billed, totals.expected_allowed, totals.expected_payment
             );
         }
         Verdict::NotRouted { finding } => {

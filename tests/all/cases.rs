@@ -97,6 +97,12 @@ struct Expect {
     /// Every fix of every finding, as the report prints it.
     #[serde(default)]
     fixes: Option<Vec<String>>,
+    /// Expected allowed amount per line.
+    #[serde(default)]
+    line_allowed: Option<Vec<String>>,
+    /// Expected payment per line.
+    #[serde(default)]
+    line_payment: Option<Vec<String>>,
     /// Claim totals.
     #[serde(default)]
     expected_allowed: Option<String>,
@@ -239,6 +245,23 @@ fn differences(case: &Case, report: &ClaimReport) -> Vec<String> {
         }
     }
     let money = |text: &str| text.parse::<Money>().unwrap_or_else(|e| panic!("case `{}`: {e}", case.name));
+    for (label, wanted, pick) in [
+        (
+            "line allowed amounts",
+            &expect.line_allowed,
+            (|l: &payrules_model::LineResult| l.expected_allowed) as fn(&payrules_model::LineResult) -> Money,
+        ),
+        ("line payments", &expect.line_payment, |l: &payrules_model::LineResult| l.expected_payment),
+    ] {
+        if let Some(wanted) = wanted {
+            let wanted: Vec<Money> = wanted.iter().map(|m| money(m)).collect();
+            let got: Vec<Money> = outcome.lines.iter().map(pick).collect();
+            if got != wanted {
+                let show = |v: &[Money]| v.iter().map(|m| format!("${m}")).collect::<Vec<_>>().join(", ");
+                out.push(format!("{label}: expected {}, got {}", show(&wanted), show(&got)));
+            }
+        }
+    }
     if let Some(allowed) = &expect.expected_allowed
         && totals.expected_allowed != money(allowed)
     {

@@ -39,8 +39,10 @@ fn clean_claims_exit_0_and_report_each_line() {
     assert!(stdout.contains("claim CMS-EX1"), "{stdout}");
     assert!(stdout.contains("claim HIP-2025-0412"), "{stdout}");
     assert!(stdout.contains("6 claim(s) checked: 6 clean"), "{stdout}");
-    // The seed scenario: 40 minutes of 97110 is 3 units, at $28.79 each, 80% paid.
-    assert!(stdout.contains("totals: billed $135.00  expected allowed $86.37  expected payment $69.10"), "{stdout}");
+    // The seed scenario: 40 minutes of 97110 is 3 units. With the sample RVUs,
+    // one unit at the full rate ($26.99380) and two at 50% PE ($21.09380 each)
+    // make $69.18; less 20% coinsurance ($13.84) and 2% sequestration ($1.11).
+    assert!(stdout.contains("totals: billed $135.00  expected allowed $69.18  expected payment $54.23"), "{stdout}");
     assert!(output.stderr.is_empty(), "quiet by default: {}", text(&output.stderr));
 }
 
@@ -65,7 +67,8 @@ fn json_output_is_one_record_per_claim() {
     assert_eq!(ex3["claim_id"], "CMS-EX3");
     assert_eq!(ex3["status"], "evaluated");
     assert_eq!(ex3["outcome"]["lines"][1]["correct_units"], 1);
-    assert_eq!(ex3["totals"]["expected_allowed"], "84.75");
+    // 97110 x2 ($48.09 with one unit at 50% PE) + 97140 x1 at 50% PE ($20.00): see pricing.toml.
+    assert_eq!(ex3["totals"]["expected_allowed"], "68.09");
     assert_eq!(ex3["receipt"]["plugin"], "medicare@0.1.0");
 }
 

@@ -77,10 +77,7 @@ pub struct Period<T> {
 
 /// The file of `periods` that covers `date`.
 fn covering<T>(periods: &[Period<T>], date: Date) -> Option<&T> {
-    periods
-        .iter()
-        .find(|p| date >= p.effective_from && p.effective_to.is_none_or(|to| date <= to))
-        .map(|p| &p.table)
+    periods.iter().find(|p| date >= p.effective_from && p.effective_to.is_none_or(|to| date <= to)).map(|p| &p.table)
 }
 
 /// The reference tables a rule set loads once, shared by all its payers.

@@ -10,9 +10,9 @@ use wasmtime::Engine;
 use wasmtime::component::{HasSelf, Linker};
 
 use crate::bindings::v0_2_0;
+use crate::data::gpci::GpciTable;
 use crate::data::mue::MueTable;
 use crate::data::ptp::PtpTable;
-use crate::data::gpci::GpciTable;
 use crate::data::rvu::RvuTable;
 use crate::data::{GrantedData, Grants, Period, ReferenceTables};
 
@@ -303,7 +303,11 @@ fn periods<T>(
     files
         .iter()
         .map(|f| {
-            Ok(Period { effective_from: f.effective_from, effective_to: f.effective_to, table: load(&base.join(&f.file))? })
+            Ok(Period {
+                effective_from: f.effective_from,
+                effective_to: f.effective_to,
+                table: load(&base.join(&f.file))?,
+            })
         })
         .collect()
 }

@@ -9,6 +9,7 @@ pub mod codes;
 #[doc(hidden)]
 pub mod contract;
 pub mod date;
+pub mod decimal;
 pub mod finding;
 pub mod money;
 pub mod outcome;

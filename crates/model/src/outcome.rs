@@ -66,10 +66,9 @@ pub struct ClaimTotals {
     pub billed: Money,
     /// Sum of the expected allowed amounts.
     pub expected_allowed: Money,
-    /// Sum of the expected payer payments.
+    /// Sum of the expected payer payments. The rest of the allowed amount is
+    /// cost sharing and payer reductions; each line's price steps say which.
     pub expected_payment: Money,
-    /// The patient's expected share of the allowed amount.
-    pub patient_responsibility: Money,
     /// Findings of each severity: info, warning, error.
     pub findings: [u32; 3],
 }
@@ -90,7 +89,6 @@ impl Outcome {
         let billed = claim.lines.iter().fold(Money::ZERO, |sum, l| sum.saturating_add(l.charge));
         let expected_allowed = self.lines.iter().fold(Money::ZERO, |sum, l| sum.saturating_add(l.expected_allowed));
         let expected_payment = self.lines.iter().fold(Money::ZERO, |sum, l| sum.saturating_add(l.expected_payment));
-        let patient_responsibility = expected_allowed.checked_sub(expected_payment).unwrap_or(Money::ZERO);
         let mut findings = [0u32; 3];
         for finding in &self.findings {
             let slot = match finding.severity {
@@ -100,6 +98,6 @@ impl Outcome {
             };
             *slot = slot.saturating_add(1);
         }
-        ClaimTotals { billed, expected_allowed, expected_payment, patient_responsibility, findings }
+        ClaimTotals { billed, expected_allowed, expected_payment, findings }
     }
 }

@@ -49,6 +49,79 @@ pub struct MedicareConfig {
     /// First date of service the CQ/CO payment applies to; 2022-01-01 when omitted.
     #[serde(default)]
     pub assistant_payment_from: Option<Date>,
+    /// Price from relative values, geographic indices and the conversion
+    /// factor; without it, lines are priced from `fee_schedule`.
+    #[serde(default)]
+    pub pricing: Option<RvuPricingConfig>,
+    /// The sequestration cut of the Medicare-paid part, by date of service.
+    #[serde(default)]
+    pub sequestration: Vec<DatedPercent>,
+}
+
+/// Physician fee schedule pricing as configured.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RvuPricingConfig {
+    /// The GPCI locality, `MAC-locality`, e.g. `15202-00`.
+    pub locality: String,
+    /// Whether services are priced at the facility rate.
+    #[serde(default)]
+    pub facility: bool,
+    /// The conversion factor by date of service.
+    pub conversion_factors: Vec<DatedFactor>,
+}
+
+/// A conversion factor and the dates of service it applies to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatedFactor {
+    /// First date of service.
+    pub from: Date,
+    /// Last date of service, inclusive; open-ended when omitted.
+    #[serde(default)]
+    pub to: Option<Date>,
+    /// Dollars per RVU with up to four decimals, e.g. `"32.3465"`.
+    pub amount: String,
+}
+
+/// A percentage and the dates of service it applies to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatedPercent {
+    /// First date of service.
+    pub from: Date,
+    /// Last date of service, inclusive; open-ended when omitted.
+    #[serde(default)]
+    pub to: Option<Date>,
+    /// The percentage.
+    pub percent: u32,
+}
+
+/// A value that applies over a range of dates of service.
+#[derive(Clone, Copy, Debug)]
+pub struct Dated<T> {
+    /// First date.
+    pub from: Date,
+    /// Last date, inclusive.
+    pub to: Option<Date>,
+    /// The value.
+    pub value: T,
+}
+
+/// The value in force on `date`.
+pub fn on_date<T: Copy>(values: &[Dated<T>], date: Date) -> Option<T> {
+    values.iter().find(|d| date >= d.from && d.to.is_none_or(|to| date <= to)).map(|d| d.value)
+}
+
+/// RVU pricing, checked.
+#[derive(Debug)]
+pub struct RvuPricing {
+    /// GPCI locality key.
+    pub locality: String,
+    /// Facility rate or not.
+    pub facility: bool,
+    /// Conversion factors in ten-thousandths of a dollar.
+    pub conversion_factors: Vec<Dated<i64>>,
 }
 
 fn default_coinsurance() -> u32 {
@@ -96,6 +169,10 @@ pub struct Settings {
     pub assistant_payment_percent: u32,
     /// First date of service of the CQ/CO payment, if configured.
     pub assistant_payment_from: Option<Date>,
+    /// RVU pricing, when configured.
+    pub pricing: Option<RvuPricing>,
+    /// Sequestration percentages by date.
+    pub sequestration: Vec<Dated<u32>>,
 }
 
 impl Settings {
@@ -168,6 +245,36 @@ impl TryFrom<MedicareConfig> for Settings {
                 return Err(error(field, format!("{value} is not a percentage")));
             }
         }
+        let pricing = match config.pricing {
+            None => None,
+            Some(p) => {
+                let mut conversion_factors = Vec::with_capacity(p.conversion_factors.len());
+                for (index, factor) in p.conversion_factors.iter().enumerate() {
+                    let value = payrules_pdk::model::decimal::ten_thousandths(&factor.amount)
+                        .filter(|v| *v > 0)
+                        .ok_or_else(|| {
+                            error(
+                                format!("pricing.conversion_factors[{index}].amount"),
+                                format!("`{}` is not a dollar amount like `32.3465`", factor.amount),
+                            )
+                        })?;
+                    conversion_factors.push(Dated { from: factor.from, to: factor.to, value });
+                }
+                check_ranges("pricing.conversion_factors", &conversion_factors)?;
+                Some(RvuPricing { locality: p.locality, facility: p.facility, conversion_factors })
+            }
+        };
+        let mut sequestration = Vec::with_capacity(config.sequestration.len());
+        for (index, period) in config.sequestration.iter().enumerate() {
+            if period.percent > 100 {
+                return Err(error(
+                    format!("sequestration[{index}].percent"),
+                    format!("{} is not a percentage", period.percent),
+                ));
+            }
+            sequestration.push(Dated { from: period.from, to: period.to, value: period.percent });
+        }
+        check_ranges("sequestration", &sequestration)?;
         for (year, threshold) in &config.kx_thresholds {
             if *threshold <= Money::ZERO {
                 return Err(error(format!("kx_thresholds.{year}"), "a threshold must be positive"));
@@ -208,8 +315,26 @@ impl TryFrom<MedicareConfig> for Settings {
             assistant_de_minimis_percent: config.assistant_de_minimis_percent,
             assistant_payment_percent: config.assistant_payment_percent,
             assistant_payment_from: config.assistant_payment_from,
+            pricing,
+            sequestration,
         })
     }
+}
+
+/// Refuses date ranges that end before they start or overlap one another.
+fn check_ranges<T>(field: &str, values: &[Dated<T>]) -> Result<(), ConfigError> {
+    for (index, value) in values.iter().enumerate() {
+        if value.to.is_some_and(|to| to < value.from) {
+            return Err(error(format!("{field}[{index}]"), "`to` is before `from`"));
+        }
+        let overlaps = |other: &Dated<T>| {
+            !(other.to.is_some_and(|to| to < value.from) || value.to.is_some_and(|to| to < other.from))
+        };
+        if values.iter().take(index).any(overlaps) {
+            return Err(error(format!("{field}[{index}]"), "its dates overlap an earlier entry's"));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -57,7 +57,7 @@ impl PayerPolicy for Medicare {
         ncci::check_edits(&self.settings, claim, data, &mut work, &mut findings);
         timed::check_units(&self.settings, claim, &mut work, &mut findings);
         assistants::check_assistants(&self.settings, claim, &work, &mut findings);
-        let mut lines = pricing::price_lines(&self.settings, claim, &work, &mut findings);
+        let mut lines = pricing::price_lines(&self.settings, claim, data, &work, &mut findings);
         threshold::check_threshold(&self.settings, claim, &mut lines, &mut findings);
         documentation::check_documentation(claim, &mut findings);
         Ok(Outcome { lines, findings })

@@ -58,9 +58,8 @@ impl GpciTable {
                 continue;
             }
             let row_error = |message: String| DataError::Row { path: path.to_path_buf(), line: index + 1, message };
-            let number = |i: usize| {
-                ten_thousandths(field(i)).ok_or_else(|| row_error(format!("`{}` is not a GPCI", field(i))))
-            };
+            let number =
+                |i: usize| ten_thousandths(field(i)).ok_or_else(|| row_error(format!("`{}` is not a GPCI", field(i))));
             let locality = format!("{}-{}", field(found.mac), field(found.locality));
             let indices = GeographicIndices {
                 locality: locality.clone(),

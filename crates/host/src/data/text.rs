@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use payrules_model::Date;
+pub use payrules_model::decimal::ten_thousandths;
 
 use super::DataError;
 
@@ -22,28 +23,6 @@ pub fn compact_date(text: &str) -> Option<Date> {
     let month = text.get(4..6)?.parse().ok()?;
     let day = text.get(6..8)?.parse().ok()?;
     Date::new(year, month, day).ok()
-}
-
-/// A decimal such as `0.45` or `32.3465` in ten-thousandths (`4500`,
-/// `323465`); at most four decimal places, never through a float.
-pub fn ten_thousandths(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let (negative, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if (whole.is_empty() && fraction.is_empty()) || fraction.len() > 4 || !all_digits(whole) || !all_digits(fraction) {
-        return None;
-    }
-    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
-    let mut scaled: i64 = if fraction.is_empty() { 0 } else { fraction.parse().ok()? };
-    for _ in fraction.len()..4 {
-        scaled = scaled.checked_mul(10)?;
-    }
-    let value = whole.checked_mul(10_000)?.checked_add(scaled)?;
-    Some(if negative { -value } else { value })
 }
 
 /// Splits one CSV line into fields, honouring double quotes and `""` escapes.
@@ -77,16 +56,6 @@ mod tests {
             csv_fields(r#"97110,"6","3 Date of Service Edit: Clinical","Nature, of ""code""""#),
             vec!["97110", "6", "3 Date of Service Edit: Clinical", "Nature, of \"code\""]
         );
-    }
-
-    #[test]
-    fn reads_ten_thousandths_exactly() {
-        assert_eq!(ten_thousandths("0.45"), Some(4500));
-        assert_eq!(ten_thousandths("32.3465"), Some(323_465));
-        assert_eq!(ten_thousandths("1.000"), Some(10_000));
-        assert_eq!(ten_thousandths(".5"), Some(5000));
-        assert_eq!(ten_thousandths("0.12345"), None);
-        assert_eq!(ten_thousandths("NA"), None);
     }
 
     #[test]
