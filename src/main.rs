@@ -61,6 +61,10 @@ struct CheckArgs {
     /// Compile plugins on every run instead of using the cache.
     #[arg(long, conflicts_with = "cache_dir")]
     no_cache: bool,
+
+    /// Show how each line's amounts were reached, step by step (table format).
+    #[arg(long)]
+    explain: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -154,7 +158,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
                         exit = exit.max(EXIT_FINDINGS);
                     }
                     match args.format {
-                        Format::Table => writeln!(out, "{}", render::claim_block(&input.source, claim, &report))?,
+                        Format::Table => writeln!(out, "{}", render::claim_block(&input.source, claim, &report, args.explain))?,
                         Format::Json => {
                             let mut value = serde_json::to_value(&report)?;
                             if let Some(object) = value.as_object_mut() {

@@ -5,14 +5,18 @@ use std::fmt::Write as _;
 use payrules_host::{ClaimReport, Receipt, Verdict};
 use payrules_model::{Claim, Finding, LineResult, LineStatus, Outcome};
 
-/// Renders one claim's report as text.
-pub fn claim_block(source: &str, claim: &Claim, report: &ClaimReport) -> String {
+/// Renders one claim's report as text; with `explain`, each line's pricing
+/// arithmetic too.
+pub fn claim_block(source: &str, claim: &Claim, report: &ClaimReport, explain: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "claim {}  payer {} ({})  from {source}", claim.id, claim.payer.id, claim.payer.name);
     match &report.verdict {
         Verdict::Evaluated { outcome, totals, receipt } => {
             let _ = writeln!(out, "  {}", receipt_line(receipt));
             lines_table(&mut out, claim, outcome);
+            if explain {
+                price_steps(&mut out, outcome);
+            }
             findings(&mut out, &outcome.findings);
             let _ = writeln!(
                 out,
@@ -90,6 +94,20 @@ fn lines_table(out: &mut String, claim: &Claim, outcome: &Outcome) {
             allowed_amount,
             payment
         );
+    }
+}
+
+fn price_steps(out: &mut String, outcome: &Outcome) {
+    let priced: Vec<&LineResult> = outcome.lines.iter().filter(|l| !l.price_steps.is_empty()).collect();
+    if priced.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "  how each amount was reached:");
+    for line in priced {
+        let _ = writeln!(out, "    line {}:", line.line);
+        for step in &line.price_steps {
+            let _ = writeln!(out, "      {:<96} ${}", step.description, step.amount);
+        }
     }
 }
 

@@ -184,3 +184,18 @@ fn json_lines_input_is_streamed_one_record_per_line() {
     assert_eq!(records[2]["claim_id"], "CMS-EX2");
     assert!(records[2]["source"].as_str().unwrap().ends_with("batch.jsonl:4"), "{}", records[2]);
 }
+
+#[test]
+fn explain_shows_the_pricing_arithmetic() {
+    let output = payrules(&["check", "--explain", "examples/claims/hip-replacement.toml"]);
+    assert_exit(&output, 0);
+    let stdout = text(&output.stdout);
+    for step in [
+        "(work 0.45 x 1.00 + PE 0.40 x 0.912 + MP 0.02 x 0.986) x CF $32.3465 per unit",
+        "1 unit(s) at the full rate, 2 with 50% of practice expense (multiple-procedure reduction)",
+        "less 20% patient coinsurance ($13.84): the Medicare part",
+        "less 2% sequestration of the Medicare part ($1.11)",
+    ] {
+        assert!(stdout.contains(step), "missing `{step}` in:\n{stdout}");
+    }
+}
