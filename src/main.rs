@@ -158,7 +158,9 @@ fn check(args: &CheckArgs) -> Result<u8> {
                         exit = exit.max(EXIT_FINDINGS);
                     }
                     match args.format {
-                        Format::Table => writeln!(out, "{}", render::claim_block(&input.source, claim, &report, args.explain))?,
+                        Format::Table => {
+                            writeln!(out, "{}", render::claim_block(&input.source, claim, &report, args.explain))?
+                        }
                         Format::Json => {
                             let mut value = serde_json::to_value(&report)?;
                             if let Some(object) = value.as_object_mut() {

@@ -1,8 +1,9 @@
 //! Services furnished in whole or in part by an assistant: CQ (with GP) and
 //! CO (with GO), under the de minimis standard.
 
+use payrules_pdk::model::units::UNIT_MINUTES;
 use payrules_pdk::model::{ClinicianRole, Discipline};
-use payrules_pdk::{Applicability, Claim, Finding, FixAction, ServiceLine, Severity};
+use payrules_pdk::{AddedLine, Applicability, Claim, Finding, FixAction, ServiceLine, Severity};
 
 use crate::config::Settings;
 use crate::rules;
@@ -54,6 +55,16 @@ pub fn check_assistants(settings: &Settings, claim: &Claim, work: &[LineWork], f
             |m| format!("{} of {} minutes", m.assistant, m.total),
         );
         let present = has_assistant_modifier(line);
+        // Where both clinicians furnished the code, the unit assignment decides
+        // which units are the assistant's; the line-level share decides otherwise.
+        let over = match split_units(line, state.correct) {
+            Some(split) if split.assistant > 0 && split.therapist > 0 => {
+                findings.push(split_finding(line, modifier, split, present));
+                continue;
+            }
+            Some(split) => split.assistant > 0,
+            None => over,
+        };
         if over && !present {
             findings.push(
                 Finding::new(
@@ -86,4 +97,90 @@ pub fn check_assistants(settings: &Settings, claim: &Claim, work: &[LineWork], f
             );
         }
     }
+}
+
+/// How one code's units divide between the therapist and the assistant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Split {
+    therapist: u32,
+    assistant: u32,
+}
+
+/// The CY2022 unit assignment for a code both furnished on one visit: each
+/// gets the whole 15-minute units of their own minutes, and the units left go
+/// one at a time to whoever has more leftover minutes. `None` unless both
+/// furnished part of the line.
+///
+/// Reading taken: a tie in leftover minutes goes to the therapist.
+fn split_units(line: &ServiceLine, units: u32) -> Option<Split> {
+    let minutes = line.minutes?;
+    if units == 0 || minutes.assistant == 0 || minutes.assistant >= minutes.total {
+        return None;
+    }
+    let therapist_minutes = minutes.total - minutes.assistant;
+    let mut split = Split { therapist: therapist_minutes / UNIT_MINUTES, assistant: minutes.assistant / UNIT_MINUTES };
+    let mut left = (therapist_minutes % UNIT_MINUTES, minutes.assistant % UNIT_MINUTES);
+    while split.therapist + split.assistant < units {
+        if left.0 >= left.1 {
+            split.therapist += 1;
+            left.0 = 0;
+        } else {
+            split.assistant += 1;
+            left.1 = 0;
+        }
+    }
+    while split.therapist + split.assistant > units {
+        if split.therapist >= split.assistant { split.therapist -= 1 } else { split.assistant -= 1 }
+    }
+    Some(split)
+}
+
+/// A line that mixes a therapist's and an assistant's units must be billed as
+/// two lines: the assistant's units with CQ/CO, the therapist's without.
+fn split_finding(line: &ServiceLine, modifier: &str, split: Split, present: bool) -> Finding {
+    let minutes = line.minutes.unwrap_or(payrules_pdk::model::TreatmentMinutes { total: 0, assistant: 0 });
+    let others: Vec<String> =
+        line.modifiers.iter().map(|m| m.as_str().to_owned()).filter(|m| m != "CQ" && m != "CO").collect();
+    let with_modifier = |mut modifiers: Vec<String>| {
+        modifiers.push(modifier.to_owned());
+        modifiers
+    };
+    let (rule, severity, message, keep, added) = if present {
+        (
+            rules::ASSISTANT_OVER_REDUCED,
+            Severity::Warning,
+            format!(
+                "{modifier} cuts all {} units of {}, but the therapist furnished {} of them",
+                split.therapist + split.assistant,
+                line.procedure,
+                split.therapist
+            ),
+            split.assistant,
+            AddedLine { procedure: line.procedure.to_string(), modifiers: others, units: split.therapist },
+        )
+    } else {
+        (
+            rules::ASSISTANT_MODIFIER,
+            Severity::Error,
+            format!(
+                "the assistant furnished {} of the {} units of {}; those need {modifier} on a line of their own",
+                split.assistant,
+                split.therapist + split.assistant,
+                line.procedure
+            ),
+            split.therapist,
+            AddedLine {
+                procedure: line.procedure.to_string(),
+                modifiers: with_modifier(others),
+                units: split.assistant,
+            },
+        )
+    };
+    Finding::new(rule, severity, Some(line.number), message, "CMS CQ/CO billing examples (CY2022 unit assignment)")
+        .with_fact("therapist minutes", minutes.total - minutes.assistant)
+        .with_fact("assistant minutes", minutes.assistant)
+        .with_fact("units to the therapist", split.therapist)
+        .with_fact("units to the assistant", split.assistant)
+        .with_fix(line.number, FixAction::SetUnits(keep), Applicability::Automatic)
+        .with_fix(line.number, FixAction::AddLine(added), Applicability::Automatic)
 }

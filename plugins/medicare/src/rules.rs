@@ -49,6 +49,11 @@ pub const RULES: &[(&str, &str, &str)] = &[
         "CQ/CO billed though the assistant's share is within the de minimis standard",
         "CMS CQ/CO billing examples; CY2020 PFS de minimis standard",
     ),
+    (
+        ASSISTANT_OVER_REDUCED,
+        "CQ/CO on every unit of a code the therapist furnished part of",
+        "CMS CQ/CO billing examples (CY2022 unit assignment)",
+    ),
     (KX_MISSING, "A line takes the year's therapy total over the threshold without KX", "CMS 100-04 ch.5 10.3.3"),
     (KX_EARLY, "KX billed with the year's total far under the threshold", "CMS 100-04 ch.5 10.3.3"),
     (KX_UNVERIFIED, "KX billed without year-to-date amounts to check it against", "CMS 100-04 ch.5 10.3.3"),
@@ -139,3 +144,5 @@ pub const ONE_EVALUATION: &str = "MCR-ONE-EVALUATION";
 pub const MUE: &str = "MCR-MUE";
 /// NCCI tables not available.
 pub const NCCI_UNAVAILABLE: &str = "MCR-NCCI-UNAVAILABLE";
+/// CQ/CO on the therapist's units too.
+pub const ASSISTANT_OVER_REDUCED: &str = "MCR-ASSISTANT-OVER-REDUCED";
