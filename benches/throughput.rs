@@ -114,7 +114,9 @@ fn main() {
     let fresh_rules = dir.path().join("fresh.toml");
     let text =
         std::fs::read_to_string(&rules_path).unwrap().replace("reuse_instances = true", "reuse_instances = false");
-    let text = text.replace("../../target/plugins/", &format!("{}/target/plugins/", root().display()));
+    let text = text
+        .replace("../../target/plugins/", &format!("{}/target/plugins/", root().display()))
+        .replace("\"../data/", &format!("\"{}/examples/data/", root().display()));
     std::fs::write(&fresh_rules, text).unwrap();
     let mut fresh = host.evaluator(host.load_rule_set(&fresh_rules).unwrap());
     let sample = &claims[..5_000];
@@ -143,55 +145,42 @@ fn main() {
     println!("{:<44} {:>8.2} ms", "rule set load, compiling the plugin", started.elapsed().as_secs_f64() * 1e3);
 }
 
-/// Loads a generated practitioner PTP file of one million rows in CMS's
-/// layout, then looks up the edits among one claim's codes.
+#[path = "../tests/all/ptp_gen.rs"]
+mod ptp_gen;
+
+/// Loads a rule set whose NCCI table is a generated practitioner PTP file of
+/// one million rows in CMS's layout, then evaluates claims through the
+/// sandboxed Medicare plugin, which asks the host about each claim's codes.
 fn ncci_at_scale() {
-    use payrules_host::data::ptp::PtpTable;
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("ccipra-generated.txt");
-    let mut text = String::from(
-        "generated for the benchmark\nColumn1\tColumn2\t*\tEffective\tDeletion\tModifier\tRationale\n\t\t\t\t\t\t\n",
-    );
-    let mut rows = 0u32;
-    'outer: for one in 10_000..99_999u32 {
-        for step in 1..=12u32 {
-            let two = 10_000 + (one * 7 + step * 131) % 89_999;
-            let deleted = if step % 5 == 0 { "20230101" } else { "*" };
-            text.push_str(&format!(
-                "{one}\t{two}\t\t20{:02}0101\t{deleted}\t{}\tMutually exclusive procedures\n",
-                10 + step,
-                step % 2
-            ));
-            rows += 1;
-            if rows == 1_000_000 {
-                break 'outer;
-            }
-        }
-    }
-    text.push_str("97140\t97530\t\t20040101\t*\t1\tMutually exclusive procedures\n");
-    std::fs::write(&path, &text).unwrap();
+    let text = ptp_gen::generated_ptp(1_000_000);
+    std::fs::write(dir.path().join("ptp.txt"), &text).unwrap();
+    let plugin = root().join("target/plugins/medicare.wasm");
+    let sha = payrules_host::sha256_hex(&std::fs::read(&plugin).unwrap());
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        format!(
+            "name = \"scale\"\nversion = \"1\"\n[data]\nncci_ptp = [\"ptp.txt\"]\n[[payer]]\nname = \"medicare\"\npayer_ids = [\"MEDICARE\"]\nplugin = \"{}\"\nsha256 = \"{sha}\"\neffective_from = 2020-01-01\ndata = [\"ncci-ptp\"]\n",
+            plugin.display()
+        ),
+    )
+    .unwrap();
+    let host =
+        Host::new(HostOptions { cache: Some(CompileCache::new(root().join("target/bench-compile-cache"))) }).unwrap();
     let started = Instant::now();
-    let table = PtpTable::load(&[&path]).unwrap();
-    let load = started.elapsed();
+    let rule_set = host.load_rule_set(&rules).unwrap();
     println!(
-        "{:<44} {:>8.0} ms for {} rows ({:.1} MB of text)",
-        "PTP table load",
-        load.as_secs_f64() * 1e3,
-        table.len(),
+        "{:<44} {:>8.0} ms ({:.1} MB of text, plugin from the compile cache)",
+        "rule set load with a 1,000,001-row PTP file",
+        started.elapsed().as_secs_f64() * 1e3,
         text.len() as f64 / 1e6
     );
-    let codes = ["97110", "97140", "97530", "97116", "97035"];
-    let date: payrules_model::Date = "2025-03-10".parse().unwrap();
-    let runs = 100_000;
+    let claims = workload(20_000);
+    let mut evaluator = host.evaluator(rule_set);
     let started = Instant::now();
-    let mut found = 0;
-    for _ in 0..runs {
-        found += black_box(table.edits_among(black_box(&codes), date)).len();
+    for claim in &claims {
+        black_box(evaluator.evaluate(black_box(claim)));
     }
-    println!(
-        "{:<44} {:>8.2} us per claim of 5 codes ({} edit found)",
-        "PTP lookup among a claim's codes",
-        started.elapsed().as_secs_f64() * 1e6 / runs as f64,
-        found / runs
-    );
+    report("sandboxed, warm, 1M-row PTP table granted", claims.len(), started.elapsed());
 }

@@ -14,5 +14,7 @@
 mod cases;
 mod cli;
 mod data;
+mod ptp_gen;
 mod sandbox;
+mod scale;
 mod support;
