@@ -17,7 +17,7 @@ pub mod v0_1_0 {
     payrules_model::__contract_conversions!([self::payrules::policy::types] fix_in {});
 }
 
-/// `payrules:policy@0.2.0`: draft; adds reference data and the add-line fix.
+/// `payrules:policy@0.2.0`: released; adds reference data and the add-line fix.
 pub mod v0_2_0 {
     wasmtime::component::bindgen!({
         path: "../../wit/since_v0.2.0",

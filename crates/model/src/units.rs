@@ -243,6 +243,11 @@ mod tests {
             assert_eq!(midpoint_units(minutes, 30), units, "{minutes} minutes of a 30-minute code");
         }
         assert_eq!(midpoint_units(10, 0), 0);
+        // Reference TC11 (SPM): 97110 = 33 -> 2 units, 97140 = 7 -> 0 units.
+        assert_eq!((midpoint_units(33, 15), midpoint_units(7, 15)), (2, 0));
+        // TC13 (SPM side): 24 -> 2, 23 -> 2, so 4 units where Medicare allows 3.
+        assert_eq!(midpoint_units(24, 15) + midpoint_units(23, 15), 4);
+        assert_eq!(total_time_units(47), 3);
     }
 
     #[test]
