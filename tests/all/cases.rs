@@ -312,3 +312,8 @@ fn run_case_files(folder: &str) {
 fn medicare_cases() {
     run_case_files("medicare");
 }
+
+#[test]
+fn commercial_cases() {
+    run_case_files("commercial");
+}

@@ -84,6 +84,21 @@ impl Denial {
     pub fn new(group: AdjustmentGroup, carc: &str, rarc: &[&str]) -> Denial {
         Denial { group, carc: carc.to_owned(), rarc: rarc.iter().map(|r| (*r).to_owned()).collect() }
     }
+
+    /// Reads `CO-151 N362`: a group and a reason code, then any remark codes.
+    pub fn parse(text: &str) -> Option<Denial> {
+        let mut words = text.split_whitespace();
+        let (group, carc) = words.next()?.split_once('-')?;
+        let group = AdjustmentGroup::parse(group)?;
+        let well_formed =
+            |code: &str| !code.is_empty() && code.len() <= 5 && code.bytes().all(|b| b.is_ascii_alphanumeric());
+        let rarc: Vec<String> = words.map(str::to_owned).collect();
+        (well_formed(carc) && rarc.iter().all(|r| well_formed(r))).then(|| Denial {
+            group,
+            carc: carc.to_owned(),
+            rarc,
+        })
+    }
 }
 
 impl fmt::Display for Denial {

@@ -76,6 +76,8 @@ pub use payrules_model::{
 };
 pub use payrules_model::{GeographicIndices, RelativeValues};
 
+pub mod work;
+
 /// A payer's billing policy.
 ///
 /// The host creates one instance per configuration and may evaluate many

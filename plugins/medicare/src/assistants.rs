@@ -7,7 +7,7 @@ use payrules_pdk::{AddedLine, Applicability, Claim, Finding, FixAction, ServiceL
 
 use crate::config::Settings;
 use crate::rules;
-use crate::work::LineWork;
+use payrules_pdk::work::LineWork;
 
 const CITATION: &str = "CMS CQ/CO billing examples; SSA 1834(v); CY2020 PFS de minimis standard";
 

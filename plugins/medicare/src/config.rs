@@ -195,23 +195,6 @@ fn error(field: impl Into<String>, message: impl Into<String>) -> ConfigError {
     ConfigError { field: field.into(), message: message.into() }
 }
 
-/// Reads `CO-151 N362`: a group, a reason code, then any remark codes.
-pub fn parse_denial(text: &str) -> Option<Denial> {
-    let mut words = text.split_whitespace();
-    let (group, carc) = words.next()?.split_once('-')?;
-    let group = AdjustmentGroup::parse(group)?;
-    let well_formed =
-        |code: &str| !code.is_empty() && code.len() <= 5 && code.bytes().all(|b| b.is_ascii_alphanumeric());
-    if !well_formed(carc) {
-        return None;
-    }
-    let rarc: Vec<String> = words.map(str::to_owned).collect();
-    if !rarc.iter().all(|r| well_formed(r)) {
-        return None;
-    }
-    Some(Denial { group, carc: carc.to_owned(), rarc })
-}
-
 /// Denials the reference confirms, before configuration is applied.
 ///
 /// Sources (../shared/reference/therapy-billing.md 8): a missing therapy
@@ -298,7 +281,7 @@ impl TryFrom<MedicareConfig> for Settings {
             if !RULES.iter().any(|(id, _, _)| id == rule_id) {
                 return Err(error(format!("denials.{rule_id}"), "no rule of this plugin has that id"));
             }
-            let denial = parse_denial(text).ok_or_else(|| {
+            let denial = Denial::parse(text).ok_or_else(|| {
                 error(format!("denials.{rule_id}"), format!("`{text}` is not a denial like `CO-151 N362`"))
             })?;
             denials.insert(rule_id.clone(), denial);
@@ -343,9 +326,9 @@ mod tests {
 
     #[test]
     fn reads_denials_with_remarks() {
-        let denial = parse_denial("CO-151 N362").unwrap();
+        let denial = Denial::parse("CO-151 N362").unwrap();
         assert_eq!(denial.to_string(), "CO-151 N362");
-        assert!(parse_denial("XX-151").is_none());
-        assert!(parse_denial("CO151").is_none());
+        assert!(Denial::parse("XX-151").is_none());
+        assert!(Denial::parse("CO151").is_none());
     }
 }

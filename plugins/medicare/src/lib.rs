@@ -23,7 +23,6 @@ mod pricing;
 mod rules;
 mod threshold;
 mod timed;
-mod work;
 
 use payrules_pdk::{
     Claim, ConfigError, EvaluationError, Outcome, PayerPolicy, PluginInfo, ReferenceData, export_policy,
@@ -31,7 +30,7 @@ use payrules_pdk::{
 
 pub use config::MedicareConfig;
 use config::Settings;
-use work::LineWork;
+use payrules_pdk::work::LineWork;
 
 /// The Medicare policy, configured.
 #[derive(Debug)]

@@ -5,7 +5,7 @@ use payrules_pdk::{Applicability, Claim, Finding, FixAction, ServiceLine, Severi
 
 use crate::config::Settings;
 use crate::rules;
-use crate::work::LineWork;
+use payrules_pdk::work::LineWork;
 
 /// Checks each line's code and modifiers on its own.
 pub fn check_codes(settings: &Settings, claim: &Claim, work: &mut [LineWork], findings: &mut Vec<Finding>) {

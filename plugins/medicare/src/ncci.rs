@@ -10,7 +10,7 @@ use payrules_pdk::{
 
 use crate::config::Settings;
 use crate::rules;
-use crate::work::LineWork;
+use payrules_pdk::work::LineWork;
 
 /// Modifiers that may bypass an edit whose indicator is 1.
 const BYPASS_MODIFIERS: &[&str] = &["59", "XE", "XS", "XP", "XU"];

@@ -17,7 +17,7 @@ use payrules_pdk::{
 use crate::assistants::has_assistant_modifier;
 use crate::config::{RvuPricing, Settings, on_date};
 use crate::rules;
-use crate::work::LineWork;
+use payrules_pdk::work::LineWork;
 
 /// The MULT PROC indicator that marks the therapy multiple-procedure reduction.
 const THERAPY_MPPR: u8 = 5;

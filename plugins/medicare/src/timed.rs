@@ -9,7 +9,7 @@ use payrules_pdk::{Applicability, Claim, Date, Finding, FixAction, ServiceLine, 
 
 use crate::config::Settings;
 use crate::rules;
-use crate::work::LineWork;
+use payrules_pdk::work::LineWork;
 
 const CITATION: &str = "CMS 100-04 ch.5 20.2";
 

@@ -1,6 +1,7 @@
-//! The running verdict on each line while the rules look at it.
+//! The running verdict on each line while a policy's rules look at it: a
+//! helper for plugin authors.
 
-use payrules_pdk::ServiceLine;
+use crate::ServiceLine;
 
 /// What the rules have decided about one line so far.
 #[derive(Clone, Debug)]
@@ -15,12 +16,21 @@ pub struct LineWork {
     pub denied: bool,
     /// Whether a rule has already settled the line's units, so the units rules skip it.
     pub settled: bool,
+    /// Most units the payer pays on the line, when a benefit limit caps it below the correct units.
+    pub paid_limit: Option<u32>,
 }
 
 impl LineWork {
     /// A line not yet looked at: its billed units are taken as correct.
     pub fn new(line: &ServiceLine) -> LineWork {
-        LineWork { number: line.number, billed: line.units, correct: line.units, denied: false, settled: false }
+        LineWork {
+            number: line.number,
+            billed: line.units,
+            correct: line.units,
+            denied: false,
+            settled: false,
+            paid_limit: None,
+        }
     }
 
     /// Marks the line denied as submitted.
@@ -34,8 +44,9 @@ impl LineWork {
         self.settled = true;
     }
 
-    /// Units the payer allows as submitted: none when denied, never more than billed.
+    /// Units the payer allows as submitted: none when denied, never more than
+    /// billed, nor than a benefit limit.
     pub fn allowed(&self) -> u32 {
-        if self.denied { 0 } else { self.billed.min(self.correct) }
+        if self.denied { 0 } else { self.billed.min(self.correct).min(self.paid_limit.unwrap_or(u32::MAX)) }
     }
 }

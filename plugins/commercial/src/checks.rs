@@ -1,0 +1,341 @@
+//! The commercial rules, each over the whole claim.
+
+use std::collections::BTreeSet;
+
+use payrules_pdk::model::units::{TimedService, allocate_total_time, midpoint_units};
+use payrules_pdk::model::{Discipline, UnitBasis, code_info};
+use payrules_pdk::work::LineWork;
+use payrules_pdk::{Applicability, Claim, Date, Finding, FixAction, ServiceLine, Severity};
+
+use crate::config::{CapCounts, Settings, UnitsMethod};
+use crate::rules;
+
+const BYPASS_MODIFIERS: &[&str] = &["59", "XE", "XS", "XP", "XU"];
+
+fn timed(line: &ServiceLine) -> bool {
+    code_info(&line.procedure).is_some_and(|i| i.basis == UnitBasis::Timed15)
+}
+
+/// Visit limits and prior authorisation: the whole claim is denied.
+pub fn check_benefit(settings: &Settings, claim: &Claim, work: &mut [LineWork], findings: &mut Vec<Finding>) {
+    let config = &settings.config;
+    let Some(visit) = claim.episode.as_ref().and_then(|e| e.visit_number) else {
+        return;
+    };
+    let deny_all = |work: &mut [LineWork]| work.iter_mut().for_each(LineWork::deny);
+    if let Some(limit) = config.visits_per_year
+        && visit > limit
+    {
+        deny_all(work);
+        findings.push(
+            Finding::new(
+                rules::VISIT_LIMIT,
+                Severity::Error,
+                None,
+                format!("this is visit {visit} of the benefit year; the plan pays {limit}"),
+                "payer benefit (rule set visits_per_year)",
+            )
+            .with_fact("visit number", visit)
+            .with_fact("visits per year", limit)
+            .with_denial(settings.denial(rules::VISIT_LIMIT)),
+        );
+        return;
+    }
+    let authorized = claim.episode.as_ref().and_then(|e| e.authorization.as_ref());
+    if let Some(after) = config.prior_auth_after_visits
+        && visit > after
+    {
+        let covered = authorized.is_some_and(|a| a.visits.is_none_or(|v| visit <= v.saturating_add(after)));
+        if !covered {
+            deny_all(work);
+            findings.push(
+                Finding::new(
+                    rules::PRIOR_AUTH,
+                    Severity::Error,
+                    None,
+                    format!("visit {visit} is past the {after} visits allowed without prior authorisation, and no authorisation covers it"),
+                    "payer benefit (rule set prior_auth_after_visits)",
+                )
+                .with_fact("visit number", visit)
+                .with_denial(settings.denial(rules::PRIOR_AUTH)),
+            );
+        }
+    }
+}
+
+/// Therapy modifiers and modifier 52.
+pub fn check_modifiers(settings: &Settings, claim: &Claim, work: &mut [LineWork], findings: &mut Vec<Finding>) {
+    for (line, state) in claim.lines.iter().zip(work.iter_mut()) {
+        let Some(info) = code_info(&line.procedure) else {
+            continue;
+        };
+        if settings.config.require_therapy_modifier
+            && info.always_therapy
+            && !line.modifiers.iter().any(|m| Discipline::from_modifier(m).is_some())
+        {
+            state.deny();
+            findings.push(
+                Finding::new(
+                    rules::THERAPY_MODIFIER,
+                    Severity::Error,
+                    Some(line.number),
+                    format!("{} needs GP, GO or GN under this payer's policy", line.procedure),
+                    "payer modifier policy",
+                )
+                .with_denial(settings.denial(rules::THERAPY_MODIFIER))
+                .with_fix(
+                    line.number,
+                    FixAction::AddModifier("GP".to_owned()),
+                    Applicability::NeedsReview,
+                ),
+            );
+        }
+        if settings.config.deny_modifier_52 && info.basis == UnitBasis::Timed15 && line.has_modifier("52") {
+            state.deny();
+            let reduced_below_midpoint = line.minutes.is_some_and(|m| midpoint_units(m.total, 15) == 0);
+            let action =
+                if reduced_below_midpoint { FixAction::RemoveLine } else { FixAction::RemoveModifier("52".to_owned()) };
+            findings.push(
+                Finding::new(
+                    rules::MODIFIER_52,
+                    Severity::Error,
+                    Some(line.number),
+                    format!(
+                        "modifier 52 on timed code {} is an inappropriate modifier-procedure combination; time below the midpoint is not billed",
+                        line.procedure
+                    ),
+                    "Premera provider news, 7 Nov 2019",
+                )
+                .with_denial(settings.denial(rules::MODIFIER_52))
+                .with_fix(line.number, action, Applicability::Automatic),
+            );
+        }
+    }
+}
+
+/// Units from minutes, by the payer's method.
+pub fn check_units(settings: &Settings, claim: &Claim, work: &mut [LineWork], findings: &mut Vec<Finding>) {
+    let dates: BTreeSet<Date> = claim.lines.iter().map(|l| l.date_of_service).collect();
+    for date in dates {
+        let lines: Vec<usize> = claim
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.date_of_service == date && timed(l))
+            .map(|(i, _)| i)
+            .collect();
+        if let Some(line) = lines.iter().filter_map(|i| claim.lines.get(*i)).find(|l| l.minutes.is_none()) {
+            findings.push(Finding::new(
+                rules::MINUTES_MISSING,
+                Severity::Warning,
+                Some(line.number),
+                format!("{} has no treatment minutes, so its units were not checked for {date}", line.procedure),
+                "payer policy",
+            ));
+            continue;
+        }
+        let correct: Vec<(usize, u32)> = match settings.config.units_method {
+            UnitsMethod::Midpoint => lines
+                .iter()
+                .filter_map(|i| claim.lines.get(*i).map(|l| (*i, midpoint_units(l.minutes.map_or(0, |m| m.total), 15))))
+                .collect(),
+            UnitsMethod::TotalTime => {
+                let services: Vec<TimedService> = lines
+                    .iter()
+                    .filter_map(|i| claim.lines.get(*i))
+                    .map(|l| TimedService { key: l.number, minutes: l.minutes.map_or(0, |m| m.total), billed: l.units })
+                    .collect();
+                let allocation = allocate_total_time(&services);
+                lines
+                    .iter()
+                    .filter_map(|i| {
+                        let line = claim.lines.get(*i)?;
+                        Some((*i, allocation.units_for(line.number).unwrap_or(0)))
+                    })
+                    .collect()
+            }
+        };
+        for (index, units) in correct {
+            let (Some(line), Some(state)) = (claim.lines.get(index), work.get_mut(index)) else {
+                continue;
+            };
+            state.correct = units;
+            if state.denied || units == line.units {
+                continue;
+            }
+            let minutes = line.minutes.map_or(0, |m| m.total);
+            let method = match settings.config.units_method {
+                UnitsMethod::Midpoint => "the per-code midpoint rule (a unit once its midpoint is passed)",
+                UnitsMethod::TotalTime => "the total-time rule over the day's timed minutes",
+            };
+            let (severity, action) = if units > line.units {
+                (Severity::Info, FixAction::SetUnits(units))
+            } else if units == 0 {
+                (Severity::Error, FixAction::RemoveLine)
+            } else {
+                (Severity::Error, FixAction::SetUnits(units))
+            };
+            findings.push(
+                Finding::new(
+                    rules::UNITS,
+                    severity,
+                    Some(line.number),
+                    format!(
+                        "{} units of {} billed for {minutes} minutes; {method} gives {units}",
+                        line.units, line.procedure
+                    ),
+                    "CPT time rule; payer policy",
+                )
+                .with_fact("minutes", minutes)
+                .with_denial(if units < line.units { settings.denial(rules::UNITS) } else { None })
+                .with_fix(line.number, action, Applicability::Automatic),
+            );
+        }
+    }
+}
+
+fn overlaps(a: &ServiceLine, b: &ServiceLine) -> Option<bool> {
+    if a.time_blocks.is_empty() || b.time_blocks.is_empty() {
+        return None;
+    }
+    Some(a.time_blocks.iter().any(|x| b.time_blocks.iter().any(|y| x.start < y.end && y.start < x.end)))
+}
+
+/// The payer's code pairs, and services billed for overlapping time.
+pub fn check_pairs(settings: &Settings, claim: &Claim, work: &mut [LineWork], findings: &mut Vec<Finding>) {
+    for pair in &settings.config.bundling {
+        let first_one = claim.lines.iter().zip(work.iter()).find(|(l, s)| l.procedure == pair.column_one && !s.denied);
+        let Some((one, _)) = first_one else {
+            continue;
+        };
+        let one = one.clone();
+        for (line, state) in claim.lines.iter().zip(work.iter_mut()) {
+            // A line with no billable units is the units rule's business, not the pair's.
+            if line.procedure != pair.column_two
+                || line.date_of_service != one.date_of_service
+                || state.denied
+                || state.allowed() == 0
+            {
+                continue;
+            }
+            let bypass = BYPASS_MODIFIERS.iter().find(|m| line.has_modifier(m));
+            let finding = |severity, message: String| {
+                Finding::new(rules::BUNDLED_PAIR, severity, Some(line.number), message, &pair.source)
+                    .with_fact("pair", format!("{} with {}", pair.column_one, pair.column_two))
+                    .with_fact("reason", &pair.reason)
+            };
+            match (pair.modifier_bypass, bypass) {
+                (false, modifier) => {
+                    state.deny();
+                    let appeal = modifier.map_or_else(String::new, |m| {
+                        format!("; {m} does not bypass it with this payer, so expect a front-end denial and appeal with the record if the services were distinct")
+                    });
+                    findings.push(
+                        finding(
+                            Severity::Error,
+                            format!(
+                                "{} is denied when billed with {} ({}){appeal}",
+                                pair.column_two, pair.column_one, pair.reason
+                            ),
+                        )
+                        .with_denial(settings.denial(rules::BUNDLED_PAIR)),
+                    );
+                }
+                (true, None) => {
+                    state.deny();
+                    let needs = pair.justification.as_deref().unwrap_or("a distinct service");
+                    findings.push(
+                        finding(
+                            Severity::Error,
+                            format!(
+                                "{} is denied with {} ({}) unless 59 or XE/XS/XP/XU and the record show {needs}",
+                                pair.column_two, pair.column_one, pair.reason
+                            ),
+                        )
+                        .with_denial(settings.denial(rules::BUNDLED_PAIR))
+                        .with_fix(
+                            line.number,
+                            FixAction::AddModifier("59".to_owned()),
+                            Applicability::NeedsReview,
+                        ),
+                    );
+                }
+                (true, Some(_)) => {}
+            }
+        }
+    }
+    check_overlap(claim, work, findings);
+}
+
+/// Two timed services billed for the same minutes of a visit.
+fn check_overlap(claim: &Claim, work: &[LineWork], findings: &mut Vec<Finding>) {
+    for (i, a) in claim.lines.iter().enumerate() {
+        for (b, state) in claim.lines.iter().zip(work).skip(i + 1) {
+            if state.denied || !timed(a) || !timed(b) || a.date_of_service != b.date_of_service {
+                continue;
+            }
+            if overlaps(a, b) == Some(true) {
+                findings.push(
+                    Finding::new(
+                        rules::OVERLAP,
+                        Severity::Warning,
+                        Some(b.number),
+                        format!(
+                            "{} and {} are billed for overlapping time; one service per time period, or the record must show they were distinct",
+                            a.procedure, b.procedure
+                        ),
+                        "payer policy; NCCI Policy Manual ch. XI",
+                    )
+                    .with_fix(b.number, FixAction::RemoveLine, Applicability::NeedsReview),
+                );
+            }
+        }
+    }
+}
+
+/// The per-visit unit cap: units past it, in line order, are not paid.
+pub fn check_cap(settings: &Settings, claim: &Claim, work: &mut [LineWork], findings: &mut Vec<Finding>) {
+    let Some(cap) = settings.config.units_per_visit else {
+        return;
+    };
+    let dates: BTreeSet<Date> = claim.lines.iter().map(|l| l.date_of_service).collect();
+    for date in dates {
+        let mut used = 0u32;
+        for (line, state) in claim.lines.iter().zip(work.iter_mut()) {
+            let counts = match settings.config.cap_counts {
+                CapCounts::Timed => timed(line),
+                CapCounts::AllTherapy => code_info(&line.procedure).is_some_and(|i| i.always_therapy),
+            };
+            if line.date_of_service != date || !counts || state.denied {
+                continue;
+            }
+            let units = state.allowed();
+            let paid = units.min(cap.saturating_sub(used));
+            used = used.saturating_add(units);
+            if paid == units {
+                continue;
+            }
+            state.paid_limit = Some(paid);
+            if paid == 0 {
+                state.deny();
+            }
+            let action = if paid == 0 { FixAction::RemoveLine } else { FixAction::SetUnits(paid) };
+            findings.push(
+                Finding::new(
+                    rules::UNITS_CAP,
+                    Severity::Error,
+                    Some(line.number),
+                    format!(
+                        "the plan pays at most {cap} therapy units per visit; {} of this line's {units} are past it",
+                        units - paid
+                    ),
+                    "payer policy (rule set units_per_visit)",
+                )
+                .with_fact("units on the date so far", used)
+                .with_fact("cap", cap)
+                .with_denial(settings.denial(rules::UNITS_CAP))
+                .with_fix(line.number, action, Applicability::NeedsReview),
+            );
+        }
+    }
+}

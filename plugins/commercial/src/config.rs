@@ -1,0 +1,170 @@
+//! A commercial payer's policy, as the rule set configures it.
+
+use std::collections::BTreeMap;
+
+use payrules_pdk::model::ProcedureCode;
+use payrules_pdk::{AdjustmentGroup, ConfigError, Denial, Money};
+use serde::Deserialize;
+
+use crate::rules::RULES;
+
+/// How minutes become units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnitsMethod {
+    /// The AMA/CPT midpoint rule, each code on its own.
+    Midpoint,
+    /// Medicare's total-time rule, pooling the day's timed minutes.
+    TotalTime,
+}
+
+/// Which units count toward the per-visit cap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CapCounts {
+    /// 15-minute timed codes only.
+    Timed,
+    /// Every therapy code, timed or service-based (modalities included).
+    AllTherapy,
+}
+
+/// A payer's own code pair.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundlingPair {
+    /// The code that is paid.
+    pub column_one: ProcedureCode,
+    /// The code denied with it.
+    pub column_two: ProcedureCode,
+    /// Whether 59 or XE/XS/XP/XU on the column 2 line bypasses the pair.
+    pub modifier_bypass: bool,
+    /// What the record must show for the bypass, e.g. `separate time blocks`.
+    #[serde(default)]
+    pub justification: Option<String>,
+    /// Why the payer pairs them, e.g. `unbundling`, `duplicate billing`.
+    pub reason: String,
+    /// Where the payer says so.
+    pub source: String,
+}
+
+/// The configuration as written in the rule set.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommercialConfig {
+    /// Minutes to units.
+    pub units_method: UnitsMethod,
+    /// Most therapy units paid per date of service, if capped.
+    #[serde(default)]
+    pub units_per_visit: Option<u32>,
+    /// Which units count toward the cap.
+    #[serde(default = "default_cap_counts")]
+    pub cap_counts: CapCounts,
+    /// The payer's own code pairs.
+    #[serde(default)]
+    pub bundling: Vec<BundlingPair>,
+    /// Whether GP/GO/GN are required on therapy codes.
+    #[serde(default = "yes")]
+    pub require_therapy_modifier: bool,
+    /// Whether modifier 52 on a timed code is denied.
+    #[serde(default)]
+    pub deny_modifier_52: bool,
+    /// Visits paid per benefit year.
+    #[serde(default)]
+    pub visits_per_year: Option<u32>,
+    /// Visits after which prior authorisation is needed.
+    #[serde(default)]
+    pub prior_auth_after_visits: Option<u32>,
+    /// What the payer allows of a CQ/CO service, in percent; no reduction when omitted.
+    #[serde(default)]
+    pub assistant_payment_percent: Option<u32>,
+    /// The patient's share of the allowed amount, in percent.
+    #[serde(default)]
+    pub coinsurance_percent: u32,
+    /// Allowed amount per unit, by code.
+    #[serde(default)]
+    pub fee_schedule: BTreeMap<ProcedureCode, Money>,
+    /// How the payer reports each rule's denial, e.g. `COM-UNITS-CAP = "CO-119"`.
+    #[serde(default)]
+    pub denials: BTreeMap<String, String>,
+}
+
+fn default_cap_counts() -> CapCounts {
+    CapCounts::Timed
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A checked configuration.
+#[derive(Debug)]
+pub struct Settings {
+    /// The configuration.
+    pub config: CommercialConfig,
+    /// Denials by rule id.
+    pub denials: BTreeMap<String, Denial>,
+}
+
+impl Settings {
+    /// The denial for `rule_id`.
+    pub fn denial(&self, rule_id: &str) -> Option<Denial> {
+        self.denials.get(rule_id).cloned()
+    }
+}
+
+fn error(field: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError { field: field.into(), message: message.into() }
+}
+
+/// Denials the reference gives for these findings (../shared/reference/therapy-billing.md 8):
+/// a missing or inappropriate modifier is CO-4 (Premera for 52); a payer
+/// bundling denial CO-97; a benefit visit limit CO-119; no prior
+/// authorisation CO-197.
+fn default_denials() -> BTreeMap<String, Denial> {
+    BTreeMap::from([
+        ("COM-THERAPY-MODIFIER".to_owned(), Denial::new(AdjustmentGroup::Co, "4", &[])),
+        ("COM-MODIFIER-52".to_owned(), Denial::new(AdjustmentGroup::Co, "4", &[])),
+        ("COM-BUNDLED-PAIR".to_owned(), Denial::new(AdjustmentGroup::Co, "97", &[])),
+        ("COM-VISIT-LIMIT".to_owned(), Denial::new(AdjustmentGroup::Co, "119", &[])),
+        ("COM-PRIOR-AUTH".to_owned(), Denial::new(AdjustmentGroup::Co, "197", &[])),
+    ])
+}
+
+impl TryFrom<CommercialConfig> for Settings {
+    type Error = ConfigError;
+
+    fn try_from(config: CommercialConfig) -> Result<Settings, ConfigError> {
+        if config.coinsurance_percent > 100 {
+            return Err(error("coinsurance_percent", format!("{} is not a percentage", config.coinsurance_percent)));
+        }
+        if let Some(percent) = config.assistant_payment_percent
+            && percent > 100
+        {
+            return Err(error("assistant_payment_percent", format!("{percent} is not a percentage")));
+        }
+        if config.units_per_visit == Some(0) {
+            return Err(error("units_per_visit", "a cap of 0 units pays nothing; omit it for no cap"));
+        }
+        for (code, price) in &config.fee_schedule {
+            if *price < Money::ZERO {
+                return Err(error(format!("fee_schedule.{code}"), "a price cannot be negative"));
+            }
+        }
+        for (index, pair) in config.bundling.iter().enumerate() {
+            if pair.column_one == pair.column_two {
+                return Err(error(format!("bundling[{index}]"), "a pair needs two different codes"));
+            }
+        }
+        let mut denials = default_denials();
+        for (rule_id, text) in &config.denials {
+            if !RULES.iter().any(|(id, _, _)| id == rule_id) {
+                return Err(error(format!("denials.{rule_id}"), "no rule of this plugin has that id"));
+            }
+            let denial = Denial::parse(text).ok_or_else(|| {
+                error(format!("denials.{rule_id}"), format!("`{text}` is not a denial like `CO-119`"))
+            })?;
+            denials.insert(rule_id.clone(), denial);
+        }
+        Ok(Settings { config, denials })
+    }
+}
