@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use payrules_host::{CompileCache, Host, HostOptions, Verdict};
+use payrules_host::{ClaimReport, CompileCache, Host, HostOptions, Verdict};
 use serde_json::json;
 
 /// The rule set used when `--rules` is not given and `PAYRULES_RULES` is unset.
@@ -65,6 +65,10 @@ struct CheckArgs {
     /// Show how each line's amounts were reached, step by step (table format).
     #[arg(long)]
     explain: bool,
+
+    /// Check each claim as every payer in the rule set would, side by side.
+    #[arg(long)]
+    all_payers: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -94,6 +98,23 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }
+}
+
+/// One payer id per payer policy in force on the claim's first date of
+/// service, in rule set order.
+fn comparison_payers(rule_set: &payrules_host::RuleSet, claim: &payrules_model::Claim) -> Vec<String> {
+    let Some(date) = claim.first_date_of_service() else {
+        return Vec::new();
+    };
+    let mut payers: Vec<String> = Vec::new();
+    for entry in rule_set.entries.iter().filter(|e| e.covers(date)) {
+        if let Some(id) = entry.payer_ids.first()
+            && !payers.contains(id)
+        {
+            payers.push(id.clone());
+        }
+    }
+    payers
 }
 
 fn init_tracing(verbose: u8) {
@@ -148,6 +169,41 @@ fn check(args: &CheckArgs) -> Result<u8> {
                             "{}",
                             json!({ "source": input.source, "claim_id": input.claim_id, "status": "invalid-input", "error": error })
                         )?,
+                    }
+                }
+                Ok(claim) if args.all_payers => {
+                    checked += 1;
+                    let reports: Vec<(String, ClaimReport)> = comparison_payers(evaluator.rule_set(), claim)
+                        .into_iter()
+                        .map(|payer_id| {
+                            let mut as_payer = claim.clone();
+                            as_payer.payer.id = payer_id.clone();
+                            (payer_id, evaluator.evaluate(&as_payer))
+                        })
+                        .collect();
+                    if reports.iter().any(|(_, report)| report.needs_attention()) {
+                        flagged += 1;
+                        exit = exit.max(EXIT_FINDINGS);
+                    }
+                    match args.format {
+                        Format::Table => writeln!(out, "{}", render::comparison_block(&input.source, claim, &reports))?,
+                        Format::Json => {
+                            let payers: Vec<serde_json::Value> = reports
+                                .iter()
+                                .map(|(payer, report)| {
+                                    let mut value = serde_json::to_value(report).unwrap_or_default();
+                                    if let Some(object) = value.as_object_mut() {
+                                        object.insert("payer_id".to_owned(), json!(payer));
+                                    }
+                                    value
+                                })
+                                .collect();
+                            writeln!(
+                                out,
+                                "{}",
+                                json!({ "source": input.source, "claim_id": claim.id, "payers": payers })
+                            )?;
+                        }
                     }
                 }
                 Ok(claim) => {

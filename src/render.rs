@@ -136,3 +136,60 @@ fn findings(out: &mut String, findings: &[Finding]) {
         let _ = writeln!(out, "      source: {}", finding.citation);
     }
 }
+
+/// Renders how every payer would treat one encounter, side by side.
+pub fn comparison_block(source: &str, claim: &Claim, reports: &[(String, ClaimReport)]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "claim {} as every payer would treat it  from {source}", claim.id);
+    let codes: Vec<String> = claim.lines.iter().map(|l| format!("{} x{}", l.procedure, l.units)).collect();
+    let _ = writeln!(out, "  billed: {}", codes.join(", "));
+    let _ = writeln!(
+        out,
+        "  {:<14} {:<20} {:<18} {:>6} {:>8} {:>5}  {:>10}  {:>10}",
+        "payer", "policy", "allowed units", "errors", "warnings", "info", "allowed $", "payment $"
+    );
+    let mut notes = Vec::new();
+    for (payer, report) in reports {
+        match &report.verdict {
+            Verdict::Evaluated { outcome, totals, receipt } => {
+                let units: Vec<String> = outcome.lines.iter().map(|l| l.allowed_units.to_string()).collect();
+                let [info, warnings, errors] = totals.findings;
+                let _ = writeln!(
+                    out,
+                    "  {:<14} {:<20} {:<18} {:>6} {:>8} {:>5}  {:>10}  {:>10}",
+                    payer,
+                    receipt.entry,
+                    units.join(" "),
+                    errors,
+                    warnings,
+                    info,
+                    totals.expected_allowed.to_string(),
+                    totals.expected_payment.to_string()
+                );
+                let mut sorted: Vec<&Finding> =
+                    outcome.findings.iter().filter(|f| f.severity != payrules_model::Severity::Info).collect();
+                sorted.sort_by(|a, b| b.severity.cmp(&a.severity));
+                for finding in sorted {
+                    let line = finding.line.map_or_else(|| "claim".to_owned(), |l| format!("line {l}"));
+                    notes.push(format!(
+                        "    {payer}: {} {} ({line}): {}",
+                        finding.severity, finding.rule_id, finding.message
+                    ));
+                }
+            }
+            Verdict::NotRouted { finding } => {
+                let _ = writeln!(out, "  {payer:<14} not evaluated: {}", finding.message);
+            }
+            Verdict::Failed { failure, .. } => {
+                let _ = writeln!(out, "  {payer:<14} FAILED: {failure}");
+            }
+        }
+    }
+    if !notes.is_empty() {
+        let _ = writeln!(out, "  what each payer would flag:");
+        for note in notes {
+            let _ = writeln!(out, "{note}");
+        }
+    }
+    out
+}

@@ -317,3 +317,8 @@ fn medicare_cases() {
 fn commercial_cases() {
     run_case_files("commercial");
 }
+
+#[test]
+fn self_pay_cases() {
+    run_case_files("self-pay");
+}

@@ -199,3 +199,63 @@ fn explain_shows_the_pricing_arithmetic() {
         assert!(stdout.contains(step), "missing `{step}` in:\n{stdout}");
     }
 }
+
+#[test]
+fn all_payers_shows_every_payer_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    // Reference TC35's encounter: 97110 x3 + 97140 x2 on one date.
+    let claim = std::fs::read_to_string(support::root().join("examples/claims/hip-replacement.toml"))
+        .unwrap()
+        .replace(
+            "minutes = { total = 40 }",
+            "minutes = { total = 45 }\n\n[[lines]]\nnumber = 2\ndate_of_service = 2025-04-12\nprocedure = \"97140\"\nmodifiers = [\"GP\"]\nunits = 2\ncharge = \"90.00\"\nminutes = { total = 30 }",
+        );
+    let file = write(dir.path(), "encounter.toml", &claim);
+
+    let output = payrules(&["check", "--all-payers", "--format", "json", &file]);
+    assert_exit(&output, 1);
+    let record: serde_json::Value = serde_json::from_str(text(&output.stdout).trim()).unwrap();
+    let payers: Vec<&str> =
+        record["payers"].as_array().unwrap().iter().map(|p| p["payer_id"].as_str().unwrap()).collect();
+    assert_eq!(payers, vec!["MEDICARE", "ACME-PPO", "PRAIRIE-BLUE", "SUMMIT-HMO", "SELF-PAY"]);
+    let acme = &record["payers"][1];
+    assert_eq!(acme["outcome"]["lines"][1]["allowed_units"], 1, "the 4-unit cap leaves one 97140 unit");
+    let summit = &record["payers"][3];
+    let summit_rules: Vec<&str> =
+        summit["outcome"]["findings"].as_array().unwrap().iter().map(|f| f["rule_id"].as_str().unwrap()).collect();
+    assert!(summit_rules.contains(&"COM-BUNDLED-PAIR"), "{summit_rules:?}");
+
+    let table = payrules(&["check", "--all-payers", &file]);
+    let stdout = text(&table.stdout);
+    assert!(
+        stdout.contains("as every payer would treat it") && stdout.contains("ACME-PPO: error COM-UNITS-CAP"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_new_payer_is_added_by_editing_toml_only() {
+    // The same built plugin file, unchanged, serves a payer the bundled rule
+    // set does not have, with its own configuration: no plugin or host rebuild.
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = support::built("plugins/commercial");
+    let before = payrules_host::sha256_hex(&std::fs::read(&plugin).unwrap());
+    let rules = format!(
+        "name = \"clinic\"\nversion = \"1\"\n\n[[payer]]\nname = \"riverbend-health\"\npayer_ids = [\"RIVERBEND\"]\nplugin = \"{}\"\nsha256 = \"{before}\"\neffective_from = 2025-01-01\n\n[payer.config]\nunits_method = \"midpoint\"\nunits_per_visit = 2\ncoinsurance_percent = 10\ndenials = {{ COM-UNITS-CAP = \"CO-119\" }}\nfee_schedule = {{ \"97110\" = \"39.00\" }}\n",
+        plugin.display()
+    );
+    let rules_file = write(dir.path(), "clinic.toml", &rules);
+    let claim = std::fs::read_to_string(support::root().join("examples/claims/hip-replacement.toml"))
+        .unwrap()
+        .replace("id = \"MEDICARE\"", "id = \"RIVERBEND\"")
+        .replace("kind = \"medicare\"", "kind = \"commercial\"");
+    let claim_file = write(dir.path(), "claim.toml", &claim);
+
+    let output = payrules(&["check", "--rules", &rules_file, "--format", "json", &claim_file]);
+    assert_exit(&output, 1);
+    let record: serde_json::Value = serde_json::from_str(text(&output.stdout).trim()).unwrap();
+    assert_eq!(record["receipt"]["entry"], "riverbend-health");
+    assert_eq!(record["outcome"]["lines"][0]["allowed_units"], 2, "the new payer's 2-unit cap applies");
+    assert_eq!(record["outcome"]["lines"][0]["expected_allowed"], "78.00", "2 x $39.00");
+    assert_eq!(payrules_host::sha256_hex(&std::fs::read(&plugin).unwrap()), before, "the plugin was not rebuilt");
+}
