@@ -168,7 +168,7 @@ pub fn comparison_block(source: &str, claim: &Claim, reports: &[(String, ClaimRe
                 );
                 let mut sorted: Vec<&Finding> =
                     outcome.findings.iter().filter(|f| f.severity != payrules_model::Severity::Info).collect();
-                sorted.sort_by(|a, b| b.severity.cmp(&a.severity));
+                sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
                 for finding in sorted {
                     let line = finding.line.map_or_else(|| "claim".to_owned(), |l| format!("line {l}"));
                     notes.push(format!(
