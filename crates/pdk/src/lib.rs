@@ -76,6 +76,7 @@ pub use payrules_model::{
 };
 pub use payrules_model::{GeographicIndices, RelativeValues};
 
+pub mod ncci;
 pub mod work;
 
 /// A payer's billing policy.

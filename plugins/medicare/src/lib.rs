@@ -18,7 +18,6 @@ mod assistants;
 mod config;
 mod documentation;
 mod lines;
-mod ncci;
 mod pricing;
 mod rules;
 mod threshold;
@@ -30,6 +29,7 @@ use payrules_pdk::{
 
 pub use config::MedicareConfig;
 use config::Settings;
+use payrules_pdk::ncci::NcciRules;
 use payrules_pdk::work::LineWork;
 
 /// The Medicare policy, configured.
@@ -53,7 +53,16 @@ impl PayerPolicy for Medicare {
         let mut work: Vec<LineWork> = claim.lines.iter().map(LineWork::new).collect();
         let mut findings = Vec::new();
         lines::check_codes(&self.settings, claim, &mut work, &mut findings);
-        ncci::check_edits(&self.settings, claim, data, &mut work, &mut findings);
+        let denial = |rule: &str| self.settings.denial(rule);
+        let ncci = NcciRules {
+            ptp: rules::NCCI_PTP,
+            same_block: rules::NCCI_SAME_BLOCK,
+            one_evaluation: rules::ONE_EVALUATION,
+            mue: rules::MUE,
+            unavailable: rules::NCCI_UNAVAILABLE,
+            denial: &denial,
+        };
+        payrules_pdk::ncci::check_edits(&ncci, claim, data, &mut work, &mut findings);
         timed::check_units(&self.settings, claim, &mut work, &mut findings);
         assistants::check_assistants(&self.settings, claim, &work, &mut findings);
         let mut lines = pricing::price_lines(&self.settings, claim, data, &work, &mut findings);

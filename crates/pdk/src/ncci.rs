@@ -1,16 +1,30 @@
 //! NCCI edits from the host's reference tables: procedure-to-procedure pairs,
-//! one PT evaluation per date, and medically unlikely edits.
+//! one PT evaluation per date, and medically unlikely edits. Shared by every
+//! policy that applies NCCI (Medicare, Medicaid), each under its own rule ids.
 
 use std::collections::BTreeSet;
 
-use payrules_pdk::{
-    Applicability, Claim, DataUnavailable, Date, Finding, FixAction, ModifierIndicator, MueAdjudication, ReferenceData,
-    ServiceLine, Severity,
+use crate::work::LineWork;
+use crate::{
+    Applicability, Claim, DataUnavailable, Date, Denial, Finding, FixAction, ModifierIndicator, MueAdjudication,
+    ReferenceData, ServiceLine, Severity,
 };
 
-use crate::config::Settings;
-use crate::rules;
-use payrules_pdk::work::LineWork;
+/// The rule ids a policy reports NCCI findings under, and its denials.
+pub struct NcciRules<'a> {
+    /// A column 2 code denied under a PTP edit.
+    pub ptp: &'a str,
+    /// 59 or X{EPSU} for a service in the same time block.
+    pub same_block: &'a str,
+    /// A second PT evaluation on a date.
+    pub one_evaluation: &'a str,
+    /// Units over an MUE.
+    pub mue: &'a str,
+    /// The tables are not granted or do not cover the date.
+    pub unavailable: &'a str,
+    /// How the payer reports each rule's denial.
+    pub denial: &'a dyn Fn(&str) -> Option<Denial>,
+}
 
 /// Modifiers that may bypass an edit whose indicator is 1.
 const BYPASS_MODIFIERS: &[&str] = &["59", "XE", "XS", "XP", "XU"];
@@ -19,7 +33,7 @@ const PT_EVALUATIONS: &[&str] = &["97161", "97162", "97163", "97164"];
 
 /// Applies the edits to each date of service on the claim.
 pub fn check_edits(
-    settings: &Settings,
+    rules: &NcciRules<'_>,
     claim: &Claim,
     data: &dyn ReferenceData,
     work: &mut [LineWork],
@@ -36,13 +50,13 @@ pub fn check_edits(
             .filter(|(_, (line, state))| line.date_of_service == date && line.units > 0 && !state.denied)
             .map(|(index, _)| index)
             .collect();
-        check_one_evaluation(settings, claim, &billed, work, findings);
+        check_one_evaluation(rules, claim, &billed, work, findings);
         let codes: Vec<&str> =
             billed.iter().filter_map(|i| claim.lines.get(*i)).map(|l| l.procedure.as_str()).collect();
         match data.ptp_edits(&codes, date) {
             Ok(edits) => {
                 for edit in edits {
-                    check_pair(settings, claim, &billed, &edit, work, findings);
+                    check_pair(rules, claim, &billed, &edit, work, findings);
                 }
             }
             Err(why) => {
@@ -52,7 +66,7 @@ pub fn check_edits(
         match data.mue_limits(&codes, date) {
             Ok(limits) => {
                 for limit in limits {
-                    check_mue(settings, claim, &billed, &limit, work, findings);
+                    check_mue(rules, claim, &billed, &limit, work, findings);
                 }
             }
             Err(why) => {
@@ -62,7 +76,7 @@ pub fn check_edits(
     }
     for (table, why) in unavailable {
         findings.push(Finding::new(
-            rules::NCCI_UNAVAILABLE,
+            rules.unavailable,
             Severity::Info,
             None,
             format!("{table} were not checked: {why}"),
@@ -88,10 +102,10 @@ fn same_time_block(a: &ServiceLine, b: &ServiceLine) -> Option<bool> {
 }
 
 fn check_pair(
-    settings: &Settings,
+    rules: &NcciRules<'_>,
     claim: &Claim,
     billed: &[usize],
-    edit: &payrules_pdk::PtpEdit,
+    edit: &crate::PtpEdit,
     work: &mut [LineWork],
     findings: &mut Vec<Finding>,
 ) {
@@ -124,7 +138,7 @@ fn check_pair(
                     // CMS's modifier-59 example: not for the same time block.
                     findings.push(
                         evidence(Finding::new(
-                            rules::NCCI_SAME_BLOCK,
+                            rules.same_block,
                             Severity::Error,
                             Some(line.number),
                             format!(
@@ -140,7 +154,7 @@ fn check_pair(
             (ModifierIndicator::Allowed, None) => {
                 state.deny();
                 let mut finding = evidence(Finding::new(
-                    rules::NCCI_PTP,
+                    rules.ptp,
                     Severity::Error,
                     Some(line.number),
                     format!(
@@ -149,7 +163,7 @@ fn check_pair(
                     ),
                     "NCCI PTP edits; CMS MLN SE0715 (modifier 59)",
                 ))
-                .with_denial(settings.denial(rules::NCCI_PTP));
+                .with_denial((rules.denial)(rules.ptp));
                 finding = match blocks {
                     // Separate recorded blocks support the modifier.
                     Some(false) => {
@@ -168,7 +182,7 @@ fn check_pair(
                 state.deny();
                 findings.push(
                     evidence(Finding::new(
-                        rules::NCCI_PTP,
+                        rules.ptp,
                         Severity::Error,
                         Some(line.number),
                         format!(
@@ -177,7 +191,7 @@ fn check_pair(
                         ),
                         "NCCI PTP edits (modifier indicator 0)",
                     ))
-                    .with_denial(settings.denial(rules::NCCI_PTP))
+                    .with_denial((rules.denial)(rules.ptp))
                     .with_fix(line.number, FixAction::RemoveLine, Applicability::Automatic),
                 );
             }
@@ -196,7 +210,7 @@ fn indicator(value: ModifierIndicator) -> &'static str {
 
 /// Only one PT evaluation or re-evaluation per date of service.
 fn check_one_evaluation(
-    settings: &Settings,
+    rules: &NcciRules<'_>,
     claim: &Claim,
     billed: &[usize],
     work: &mut [LineWork],
@@ -220,7 +234,7 @@ fn check_one_evaluation(
         state.deny();
         findings.push(
             Finding::new(
-                rules::ONE_EVALUATION,
+                rules.one_evaluation,
                 Severity::Error,
                 Some(line.number),
                 format!(
@@ -229,7 +243,7 @@ fn check_one_evaluation(
                 ),
                 "NCCI Policy Manual ch. XI",
             )
-            .with_denial(settings.denial(rules::ONE_EVALUATION))
+            .with_denial((rules.denial)(rules.one_evaluation))
             .with_fix(line.number, FixAction::RemoveLine, Applicability::Automatic),
         );
     }
@@ -238,10 +252,10 @@ fn check_one_evaluation(
 /// Units over a medically unlikely edit deny the whole line (MAI 1), or every
 /// line of the code that day (MAI 2 and 3).
 fn check_mue(
-    settings: &Settings,
+    rules: &NcciRules<'_>,
     claim: &Claim,
     billed: &[usize],
-    limit: &payrules_pdk::MueLimit,
+    limit: &crate::MueLimit,
     work: &mut [LineWork],
     findings: &mut Vec<Finding>,
 ) {
@@ -275,7 +289,7 @@ fn check_mue(
             let action = if keep == 0 { FixAction::RemoveLine } else { FixAction::SetUnits(keep) };
             findings.push(
                 Finding::new(
-                    rules::MUE,
+                    rules.mue,
                     Severity::Error,
                     Some(line.number),
                     format!(
@@ -287,7 +301,7 @@ fn check_mue(
                 .with_fact("units billed", units)
                 .with_fact("MUE", limit.units)
                 .with_fact("adjudication indicator", mai)
-                .with_denial(settings.denial(rules::MUE))
+                .with_denial((rules.denial)(rules.mue))
                 .with_fix(line.number, action, Applicability::Automatic),
             );
         }
