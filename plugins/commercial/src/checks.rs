@@ -2,12 +2,12 @@
 
 use std::collections::BTreeSet;
 
-use payrules_pdk::model::units::{TimedService, allocate_total_time, midpoint_units};
+use payrules_pdk::model::units::midpoint_units;
 use payrules_pdk::model::{Discipline, UnitBasis, code_info};
 use payrules_pdk::work::LineWork;
 use payrules_pdk::{Applicability, Claim, Date, Finding, FixAction, ServiceLine, Severity};
 
-use crate::config::{CapCounts, Settings, UnitsMethod};
+use crate::config::{CapCounts, Settings};
 use crate::rules;
 
 const BYPASS_MODIFIERS: &[&str] = &["59", "XE", "XS", "XP", "XU"];
@@ -107,87 +107,6 @@ pub fn check_modifiers(settings: &Settings, claim: &Claim, work: &mut [LineWork]
                     "Premera provider news, 7 Nov 2019",
                 )
                 .with_denial(settings.denial(rules::MODIFIER_52))
-                .with_fix(line.number, action, Applicability::Automatic),
-            );
-        }
-    }
-}
-
-/// Units from minutes, by the payer's method.
-pub fn check_units(settings: &Settings, claim: &Claim, work: &mut [LineWork], findings: &mut Vec<Finding>) {
-    let dates: BTreeSet<Date> = claim.lines.iter().map(|l| l.date_of_service).collect();
-    for date in dates {
-        let lines: Vec<usize> = claim
-            .lines
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.date_of_service == date && timed(l))
-            .map(|(i, _)| i)
-            .collect();
-        if let Some(line) = lines.iter().filter_map(|i| claim.lines.get(*i)).find(|l| l.minutes.is_none()) {
-            findings.push(Finding::new(
-                rules::MINUTES_MISSING,
-                Severity::Warning,
-                Some(line.number),
-                format!("{} has no treatment minutes, so its units were not checked for {date}", line.procedure),
-                "payer policy",
-            ));
-            continue;
-        }
-        let correct: Vec<(usize, u32)> = match settings.config.units_method {
-            UnitsMethod::Midpoint => lines
-                .iter()
-                .filter_map(|i| claim.lines.get(*i).map(|l| (*i, midpoint_units(l.minutes.map_or(0, |m| m.total), 15))))
-                .collect(),
-            UnitsMethod::TotalTime => {
-                let services: Vec<TimedService> = lines
-                    .iter()
-                    .filter_map(|i| claim.lines.get(*i))
-                    .map(|l| TimedService { key: l.number, minutes: l.minutes.map_or(0, |m| m.total), billed: l.units })
-                    .collect();
-                let allocation = allocate_total_time(&services);
-                lines
-                    .iter()
-                    .filter_map(|i| {
-                        let line = claim.lines.get(*i)?;
-                        Some((*i, allocation.units_for(line.number).unwrap_or(0)))
-                    })
-                    .collect()
-            }
-        };
-        for (index, units) in correct {
-            let (Some(line), Some(state)) = (claim.lines.get(index), work.get_mut(index)) else {
-                continue;
-            };
-            state.correct = units;
-            if state.denied || units == line.units {
-                continue;
-            }
-            let minutes = line.minutes.map_or(0, |m| m.total);
-            let method = match settings.config.units_method {
-                UnitsMethod::Midpoint => "the per-code midpoint rule (a unit once its midpoint is passed)",
-                UnitsMethod::TotalTime => "the total-time rule over the day's timed minutes",
-            };
-            let (severity, action) = if units > line.units {
-                (Severity::Info, FixAction::SetUnits(units))
-            } else if units == 0 {
-                (Severity::Error, FixAction::RemoveLine)
-            } else {
-                (Severity::Error, FixAction::SetUnits(units))
-            };
-            findings.push(
-                Finding::new(
-                    rules::UNITS,
-                    severity,
-                    Some(line.number),
-                    format!(
-                        "{} units of {} billed for {minutes} minutes; {method} gives {units}",
-                        line.units, line.procedure
-                    ),
-                    "CPT time rule; payer policy",
-                )
-                .with_fact("minutes", minutes)
-                .with_denial(if units < line.units { settings.denial(rules::UNITS) } else { None })
                 .with_fix(line.number, action, Applicability::Automatic),
             );
         }

@@ -3,20 +3,11 @@
 use std::collections::BTreeMap;
 
 use payrules_pdk::model::ProcedureCode;
+pub use payrules_pdk::timed_units::UnitsMethod;
 use payrules_pdk::{AdjustmentGroup, ConfigError, Denial, Money};
 use serde::Deserialize;
 
 use crate::rules::RULES;
-
-/// How minutes become units.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum UnitsMethod {
-    /// The AMA/CPT midpoint rule, each code on its own.
-    Midpoint,
-    /// Medicare's total-time rule, pooling the day's timed minutes.
-    TotalTime,
-}
 
 /// Which units count toward the per-visit cap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

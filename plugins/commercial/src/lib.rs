@@ -8,6 +8,7 @@ mod config;
 mod pricing;
 mod rules;
 
+use payrules_pdk::timed_units::UnitsRules;
 use payrules_pdk::work::LineWork;
 use payrules_pdk::{
     Claim, ConfigError, EvaluationError, Outcome, PayerPolicy, PluginInfo, ReferenceData, export_policy,
@@ -38,7 +39,9 @@ impl PayerPolicy for Commercial {
         let mut findings = Vec::new();
         checks::check_benefit(settings, claim, &mut work, &mut findings);
         checks::check_modifiers(settings, claim, &mut work, &mut findings);
-        checks::check_units(settings, claim, &mut work, &mut findings);
+        let denial = |rule: &str| settings.denial(rule);
+        let units = UnitsRules { units: rules::UNITS, minutes_missing: rules::MINUTES_MISSING, denial: &denial };
+        payrules_pdk::timed_units::check_units(settings.config.units_method, &units, claim, &mut work, &mut findings);
         checks::check_pairs(settings, claim, &mut work, &mut findings);
         checks::check_cap(settings, claim, &mut work, &mut findings);
         let lines = pricing::price_lines(settings, claim, &work, &mut findings);
