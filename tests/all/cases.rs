@@ -322,3 +322,8 @@ fn commercial_cases() {
 fn self_pay_cases() {
     run_case_files("self-pay");
 }
+
+#[test]
+fn medicaid_cases() {
+    run_case_files("medicaid");
+}

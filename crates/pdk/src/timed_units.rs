@@ -121,4 +121,3 @@ pub fn check_units(
         }
     }
 }
-
