@@ -77,6 +77,7 @@ pub use payrules_model::{
 pub use payrules_model::{GeographicIndices, RelativeValues};
 
 pub mod ncci;
+pub mod rvu_pricing;
 pub mod timed_units;
 pub mod work;
 

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use payrules_pdk::model::{ProcedureCode, code_info};
+use payrules_pdk::rvu_pricing::{Dated, RvuPricing};
 use payrules_pdk::{AdjustmentGroup, ConfigError, Date, Denial, Money};
 use serde::Deserialize;
 
@@ -95,33 +96,6 @@ pub struct DatedPercent {
     pub to: Option<Date>,
     /// The percentage.
     pub percent: u32,
-}
-
-/// A value that applies over a range of dates of service.
-#[derive(Clone, Copy, Debug)]
-pub struct Dated<T> {
-    /// First date.
-    pub from: Date,
-    /// Last date, inclusive.
-    pub to: Option<Date>,
-    /// The value.
-    pub value: T,
-}
-
-/// The value in force on `date`.
-pub fn on_date<T: Copy>(values: &[Dated<T>], date: Date) -> Option<T> {
-    values.iter().find(|d| date >= d.from && d.to.is_none_or(|to| date <= to)).map(|d| d.value)
-}
-
-/// RVU pricing, checked.
-#[derive(Debug)]
-pub struct RvuPricing {
-    /// GPCI locality key.
-    pub locality: String,
-    /// Facility rate or not.
-    pub facility: bool,
-    /// Conversion factors in ten-thousandths of a dollar.
-    pub conversion_factors: Vec<Dated<i64>>,
 }
 
 fn default_coinsurance() -> u32 {
@@ -244,7 +218,12 @@ impl TryFrom<MedicareConfig> for Settings {
                     conversion_factors.push(Dated { from: factor.from, to: factor.to, value });
                 }
                 check_ranges("pricing.conversion_factors", &conversion_factors)?;
-                Some(RvuPricing { locality: p.locality, facility: p.facility, conversion_factors })
+                Some(RvuPricing {
+                    locality: p.locality,
+                    facility: p.facility,
+                    conversion_factors,
+                    extra_reduced_codes: Vec::new(),
+                })
             }
         };
         let mut sequestration = Vec::with_capacity(config.sequestration.len());
