@@ -327,3 +327,8 @@ fn self_pay_cases() {
 fn medicaid_cases() {
     run_case_files("medicaid");
 }
+
+#[test]
+fn workers_comp_cases() {
+    run_case_files("workers-comp");
+}

@@ -217,7 +217,7 @@ fn all_payers_shows_every_payer_side_by_side() {
     let record: serde_json::Value = serde_json::from_str(text(&output.stdout).trim()).unwrap();
     let payers: Vec<&str> =
         record["payers"].as_array().unwrap().iter().map(|p| p["payer_id"].as_str().unwrap()).collect();
-    assert_eq!(payers, vec!["MEDICARE", "ACME-PPO", "PRAIRIE-BLUE", "SUMMIT-HMO", "SELF-PAY", "MEDICAID-UT"]);
+    assert_eq!(payers, vec!["MEDICARE", "ACME-PPO", "PRAIRIE-BLUE", "SUMMIT-HMO", "SELF-PAY", "MEDICAID-UT", "WC-CA"]);
     let acme = &record["payers"][1];
     assert_eq!(acme["outcome"]["lines"][1]["allowed_units"], 1, "the 4-unit cap leaves one 97140 unit");
     let summit = &record["payers"][3];

@@ -126,8 +126,7 @@ pub fn rvu_amounts(
                 continue;
             };
             let units = i128::from(state.allowed());
-            let reduced_units =
-                if v.multiple_procedure == THERAPY_MPPR { units - i128::from(top == Some(index)) } else { 0 };
+            let reduced_units = if reduced(pricing, v) { units - i128::from(top == Some(index)) } else { 0 };
             let c = components(v);
             *slot = Some(line_amount(&c, units, reduced_units, factor, v, &indices));
         }
