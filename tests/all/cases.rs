@@ -275,7 +275,34 @@ fn differences(case: &Case, report: &ClaimReport) -> Vec<String> {
     out
 }
 
+/// Runs every case file in `tests/cases/<folder>` and checks that every rule
+/// the plugin declares fires in some case, or is listed in the folder's
+/// `coverage.toml` with the test that covers it instead.
 fn run_case_files(folder: &str) {
+    let fired = run_cases(folder);
+    let plugin = support::host().inspect_plugin(&support::built(&format!("plugins/{folder}"))).expect("plugin loads");
+    let dir = support::root().join("tests/cases").join(folder);
+    let elsewhere: BTreeMap<String, String> = std::fs::read_to_string(dir.join("coverage.toml"))
+        .ok()
+        .map(|text| {
+            #[derive(Deserialize)]
+            struct Coverage {
+                elsewhere: BTreeMap<String, String>,
+            }
+            toml::from_str::<Coverage>(&text).expect("coverage.toml").elsewhere
+        })
+        .unwrap_or_default();
+    let never: Vec<&str> = plugin
+        .info
+        .rules
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| !fired.contains(*id) && !elsewhere.contains_key(*id))
+        .collect();
+    assert!(never.is_empty(), "rules of `{folder}` that no case fires: {never:?}");
+}
+
+fn run_cases(folder: &str) -> std::collections::BTreeSet<String> {
     let host = support::host();
     let rules = support::load(&host, &support::default_rules());
     let mut evaluator = host.evaluator(rules);
@@ -283,13 +310,24 @@ fn run_case_files(folder: &str) {
     let mut files: Vec<_> = std::fs::read_dir(&dir).expect("case folder").map(|e| e.expect("entry").path()).collect();
     files.sort();
     let (mut ran, mut failures) = (0, Vec::new());
-    for file in files.iter().filter(|p| p.extension().is_some_and(|e| e == "toml")) {
+    let mut fired = std::collections::BTreeSet::new();
+    let is_case_file = |p: &&std::path::PathBuf| {
+        p.extension().is_some_and(|e| e == "toml") && p.file_name().is_some_and(|n| n != "coverage.toml")
+    };
+    for file in files.iter().filter(is_case_file) {
         let text = std::fs::read_to_string(file).expect("read case file");
         let cases: CaseFile = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         for (index, case) in cases.cases.iter().enumerate() {
             let claim = build_claim(&cases.defaults, index, case);
             let report = evaluator.evaluate(&claim);
             ran += 1;
+            match &report.verdict {
+                Verdict::Evaluated { outcome, .. } => fired.extend(outcome.findings.iter().map(|f| f.rule_id.clone())),
+                Verdict::NotRouted { finding } => {
+                    fired.insert(finding.rule_id.clone());
+                }
+                Verdict::Failed { .. } => {}
+            }
             let diffs = differences(case, &report);
             if !diffs.is_empty() {
                 let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -306,6 +344,7 @@ fn run_case_files(folder: &str) {
     assert!(ran > 0, "no cases found in {}", dir.display());
     assert!(failures.is_empty(), "{} of {ran} cases failed:\n{}", failures.len(), failures.join("\n"));
     eprintln!("{ran} cases passed in {}", Path::new(folder).display());
+    fired
 }
 
 #[test]

@@ -213,3 +213,18 @@ fn a_plugin_built_against_the_released_0_1_0_contract_still_runs() {
         assert_eq!(outcome.lines[0].correct_units, 1);
     });
 }
+
+#[test]
+fn medicaid_without_reference_data_says_ncci_did_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = support::built("plugins/medicaid");
+    let rules = support::one_entry_rule_set(dir.path(), &plugin, &hash(&plugin), "");
+    let mut text = std::fs::read_to_string(&rules).unwrap();
+    text.push_str("[payer.config]\nstate = \"UT\"\n");
+    std::fs::write(&rules, text).unwrap();
+    let host = support::host();
+    let mut evaluator = host.evaluator(support::load(&host, &rules));
+    let (outcome, _) = evaluated(&evaluator.evaluate(&support::claim("C-1")).verdict);
+    let ids: Vec<&str> = outcome.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert!(ids.contains(&"MCD-NCCI-UNAVAILABLE"), "{ids:?}");
+}
