@@ -121,6 +121,26 @@ pub fn plugin_info(name: &str, version: &str, rules: &[(&str, &str, &str)]) -> P
     }
 }
 
+/// Applies a configuration's `denials` table (rule id to `CO-151 N362`-style
+/// text) over a plugin's defaults, refusing unknown rule ids and malformed
+/// denials with the key that is wrong.
+pub fn merge_denials(
+    mut defaults: std::collections::BTreeMap<String, Denial>,
+    overrides: &std::collections::BTreeMap<String, String>,
+    rules: &[(&str, &str, &str)],
+) -> Result<std::collections::BTreeMap<String, Denial>, ConfigError> {
+    for (rule_id, text) in overrides {
+        let field = format!("denials.{rule_id}");
+        if !rules.iter().any(|(id, _, _)| id == rule_id) {
+            return Err(ConfigError { field, message: "no rule of this plugin has that id".to_owned() });
+        }
+        let denial = Denial::parse(text)
+            .ok_or_else(|| ConfigError { field, message: format!("`{text}` is not a denial like `CO-151 N362`") })?;
+        defaults.insert(rule_id.clone(), denial);
+    }
+    Ok(defaults)
+}
+
 /// Reads a configuration from JSON, naming the offending key on failure.
 pub fn read_config<C: serde::de::DeserializeOwned>(json: &str) -> Result<C, ConfigError> {
     let mut deserializer = serde_json::Deserializer::from_str(json);

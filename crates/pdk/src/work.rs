@@ -1,7 +1,7 @@
 //! The running verdict on each line while a policy's rules look at it: a
 //! helper for plugin authors.
 
-use crate::ServiceLine;
+use crate::{LineStatus, ServiceLine};
 
 /// What the rules have decided about one line so far.
 #[derive(Clone, Debug)]
@@ -42,6 +42,17 @@ impl LineWork {
     pub fn settle(&mut self, correct: u32) {
         self.correct = correct;
         self.settled = true;
+    }
+
+    /// What the payer does with the line as submitted.
+    pub fn status(&self) -> LineStatus {
+        if self.denied {
+            LineStatus::Denied
+        } else if self.allowed() < self.billed {
+            LineStatus::Adjusted
+        } else {
+            LineStatus::Payable
+        }
     }
 
     /// Units the payer allows as submitted: none when denied, never more than

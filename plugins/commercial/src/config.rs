@@ -146,16 +146,8 @@ impl TryFrom<CommercialConfig> for Settings {
                 return Err(error(format!("bundling[{index}]"), "a pair needs two different codes"));
             }
         }
-        let mut denials = default_denials();
-        for (rule_id, text) in &config.denials {
-            if !RULES.iter().any(|(id, _, _)| id == rule_id) {
-                return Err(error(format!("denials.{rule_id}"), "no rule of this plugin has that id"));
-            }
-            let denial = Denial::parse(text).ok_or_else(|| {
-                error(format!("denials.{rule_id}"), format!("`{text}` is not a denial like `CO-119`"))
-            })?;
-            denials.insert(rule_id.clone(), denial);
-        }
+        let denials = default_denials();
+        let denials = payrules_pdk::merge_denials(denials, &config.denials, RULES)?;
         Ok(Settings { config, denials })
     }
 }

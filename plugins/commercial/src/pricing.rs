@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use payrules_pdk::work::LineWork;
-use payrules_pdk::{Claim, Finding, LineResult, LineStatus, Money, PriceStep, Severity};
+use payrules_pdk::{Claim, Finding, LineResult, Money, PriceStep, Severity};
 
 use crate::config::Settings;
 use crate::rules;
@@ -24,13 +24,7 @@ pub fn price_lines(
         .zip(work)
         .map(|(line, state)| {
             let units = state.allowed();
-            let status = if state.denied {
-                LineStatus::Denied
-            } else if units < state.billed {
-                LineStatus::Adjusted
-            } else {
-                LineStatus::Payable
-            };
+            let status = state.status();
             let mut steps = Vec::new();
             let mut allowed = Money::ZERO;
             let mut payment = Money::ZERO;

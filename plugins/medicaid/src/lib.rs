@@ -10,8 +10,8 @@ use payrules_pdk::ncci::NcciRules;
 use payrules_pdk::timed_units::{UnitsMethod, UnitsRules};
 use payrules_pdk::work::LineWork;
 use payrules_pdk::{
-    Applicability, Claim, ConfigError, Denial, EvaluationError, Finding, FixAction, LineResult, LineStatus, Money,
-    Outcome, PayerPolicy, PluginInfo, PriceStep, ReferenceData, Severity, export_policy,
+    Applicability, Claim, ConfigError, Denial, EvaluationError, Finding, FixAction, LineResult, Money, Outcome,
+    PayerPolicy, PluginInfo, PriceStep, ReferenceData, Severity, export_policy,
 };
 use serde::Deserialize;
 
@@ -104,20 +104,13 @@ impl PayerPolicy for Medicaid {
         // Reference 8: CO-197 for missing prior authorisation; NCCI column 2
         // CO-236; MUE CO-151 N362 (MaineCare used 35 with N362, so a state
         // may override it).
-        let mut denials = BTreeMap::from([
+        let denials = BTreeMap::from([
             (PRIOR_AUTH.to_owned(), Denial::new(payrules_pdk::AdjustmentGroup::Co, "197", &[])),
             (NCCI_PTP.to_owned(), Denial::new(payrules_pdk::AdjustmentGroup::Co, "236", &[])),
             (ONE_EVALUATION.to_owned(), Denial::new(payrules_pdk::AdjustmentGroup::Co, "236", &[])),
             (MUE.to_owned(), Denial::new(payrules_pdk::AdjustmentGroup::Co, "151", &["N362"])),
         ]);
-        for (rule, text) in &config.denials {
-            if !RULES.iter().any(|(id, _, _)| id == rule) {
-                return Err(error(format!("denials.{rule}"), "no rule of this plugin has that id".to_owned()));
-            }
-            let denial = Denial::parse(text)
-                .ok_or_else(|| error(format!("denials.{rule}"), format!("`{text}` is not a denial like `CO-119`")))?;
-            denials.insert(rule.clone(), denial);
-        }
+        let denials = payrules_pdk::merge_denials(denials, &config.denials, RULES)?;
         Ok(Medicaid { config, denials })
     }
 
@@ -218,13 +211,7 @@ impl Medicaid {
             .zip(work)
             .map(|(line, state)| {
                 let units = state.allowed();
-                let status = if state.denied {
-                    LineStatus::Denied
-                } else if units < state.billed {
-                    LineStatus::Adjusted
-                } else {
-                    LineStatus::Payable
-                };
+                let status = state.status();
                 let mut steps = Vec::new();
                 let (mut allowed, mut payment) = (Money::ZERO, Money::ZERO);
                 if units > 0 {

@@ -255,16 +255,8 @@ impl TryFrom<MedicareConfig> for Settings {
                 ));
             }
         }
-        let mut denials = default_denials();
-        for (rule_id, text) in &config.denials {
-            if !RULES.iter().any(|(id, _, _)| id == rule_id) {
-                return Err(error(format!("denials.{rule_id}"), "no rule of this plugin has that id"));
-            }
-            let denial = Denial::parse(text).ok_or_else(|| {
-                error(format!("denials.{rule_id}"), format!("`{text}` is not a denial like `CO-151 N362`"))
-            })?;
-            denials.insert(rule_id.clone(), denial);
-        }
+        let denials = default_denials();
+        let denials = payrules_pdk::merge_denials(denials, &config.denials, RULES)?;
         Ok(Settings {
             fee_schedule: config.fee_schedule,
             coinsurance_percent: config.coinsurance_percent,

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use payrules_pdk::{Claim, Finding, LineResult, LineStatus, Money, PriceStep, ReferenceData, Severity};
+use payrules_pdk::{Claim, Finding, LineResult, Money, PriceStep, ReferenceData, Severity};
 
 use crate::assistants::has_assistant_modifier;
 use crate::config::Settings;
@@ -39,13 +39,7 @@ pub fn price_lines(
         .zip(bases)
         .map(|((line, state), base)| {
             let allowed_units = state.allowed();
-            let status = if state.denied {
-                LineStatus::Denied
-            } else if allowed_units < state.billed {
-                LineStatus::Adjusted
-            } else {
-                LineStatus::Payable
-            };
+            let status = state.status();
             let (allowed, payment, steps) = match base {
                 None => (Money::ZERO, Money::ZERO, Vec::new()),
                 Some(BaseAmount { amount, mut steps }) => {

@@ -11,8 +11,8 @@ use payrules_pdk::model::decimal::ten_thousandths;
 use payrules_pdk::rvu_pricing::{Dated, RvuPricing, rvu_amounts};
 use payrules_pdk::work::LineWork;
 use payrules_pdk::{
-    Claim, ConfigError, Date, Denial, EvaluationError, Finding, LineResult, LineStatus, Money, Outcome, PayerPolicy,
-    PluginInfo, ReferenceData, Severity, export_policy,
+    Claim, ConfigError, Date, Denial, EvaluationError, Finding, LineResult, Money, Outcome, PayerPolicy, PluginInfo,
+    ReferenceData, Severity, export_policy,
 };
 use serde::Deserialize;
 
@@ -92,18 +92,11 @@ impl PayerPolicy for WorkersComp {
         }
         // Reference 8: missing information is CO-16; a benefit visit limit
         // CO-119 (workers' comp may use state codes instead: configuration).
-        let mut denials = BTreeMap::from([
+        let denials = BTreeMap::from([
             (CLAIM_INFO.to_owned(), Denial::new(payrules_pdk::AdjustmentGroup::Co, "16", &[])),
             (VISIT_CAP.to_owned(), Denial::new(payrules_pdk::AdjustmentGroup::Co, "119", &[])),
         ]);
-        for (rule, text) in &config.denials {
-            if !RULES.iter().any(|(id, _, _)| id == rule) {
-                return Err(error(format!("denials.{rule}"), "no rule of this plugin has that id".to_owned()));
-            }
-            let denial = Denial::parse(text)
-                .ok_or_else(|| error(format!("denials.{rule}"), format!("`{text}` is not a denial")))?;
-            denials.insert(rule.clone(), denial);
-        }
+        let denials = payrules_pdk::merge_denials(denials, &config.denials, RULES)?;
         let pricing = RvuPricing {
             locality: config.locality.clone(),
             facility: false,
@@ -144,7 +137,7 @@ impl PayerPolicy for WorkersComp {
                     line: line.number,
                     correct_units: state.correct,
                     allowed_units: state.allowed(),
-                    status: if state.denied { LineStatus::Denied } else { LineStatus::Payable },
+                    status: state.status(),
                     expected_allowed: allowed,
                     // The employer's insurer pays the whole allowed amount: no cost sharing.
                     expected_payment: allowed,
