@@ -26,6 +26,44 @@ pub fn on_date<T: Copy>(values: &[Dated<T>], date: Date) -> Option<T> {
     values.iter().find(|d| date >= d.from && d.to.is_none_or(|to| date <= to)).map(|d| d.value)
 }
 
+/// A conversion factor as a rule set writes it.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatedFactor {
+    /// First date of service.
+    pub from: Date,
+    /// Last date of service, inclusive; open-ended when omitted.
+    #[serde(default)]
+    pub to: Option<Date>,
+    /// Dollars per RVU with up to four decimals, e.g. `"32.3465"`.
+    pub amount: String,
+}
+
+/// Checks conversion factors: amounts with up to four decimals, above zero,
+/// and date ranges that neither run backwards nor overlap. `field` names the
+/// configuration key in errors.
+pub fn parse_factors(field: &str, factors: &[DatedFactor]) -> Result<Vec<Dated<i64>>, crate::ConfigError> {
+    let error = |field: String, message: String| crate::ConfigError { field, message };
+    let mut parsed: Vec<Dated<i64>> = Vec::with_capacity(factors.len());
+    for (index, factor) in factors.iter().enumerate() {
+        let at = format!("{field}[{index}]");
+        let value = payrules_model::decimal::ten_thousandths(&factor.amount).filter(|v| *v > 0).ok_or_else(|| {
+            error(format!("{at}.amount"), format!("`{}` is not a dollar amount like `32.3465`", factor.amount))
+        })?;
+        if factor.to.is_some_and(|to| to < factor.from) {
+            return Err(error(at, "`to` is before `from`".to_owned()));
+        }
+        let overlaps = |other: &Dated<i64>| {
+            !(other.to.is_some_and(|to| to < factor.from) || factor.to.is_some_and(|to| to < other.from))
+        };
+        if parsed.iter().any(overlaps) {
+            return Err(error(at, "its dates overlap an earlier entry's".to_owned()));
+        }
+        parsed.push(Dated { from: factor.from, to: factor.to, value });
+    }
+    Ok(parsed)
+}
+
 /// RVU pricing, checked.
 #[derive(Debug)]
 pub struct RvuPricing {

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use payrules_pdk::model::ProcedureCode;
+use payrules_pdk::rvu_pricing::{DatedFactor, RvuPricing, parse_factors};
 pub use payrules_pdk::timed_units::UnitsMethod;
 use payrules_pdk::{AdjustmentGroup, ConfigError, Denial, Money};
 use serde::Deserialize;
@@ -74,9 +75,25 @@ pub struct CommercialConfig {
     /// Allowed amount per unit, by code.
     #[serde(default)]
     pub fee_schedule: BTreeMap<ProcedureCode, Money>,
+    /// Price at a percentage of Medicare's fee schedule amount instead of
+    /// `fee_schedule` (needs the `rvu` and `gpci` tables).
+    #[serde(default)]
+    pub percent_of_medicare: Option<PercentOfMedicare>,
     /// How the payer reports each rule's denial, e.g. `COM-UNITS-CAP = "CO-119"`.
     #[serde(default)]
     pub denials: BTreeMap<String, String>,
+}
+
+/// Pricing as a percentage of Medicare's physician fee schedule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PercentOfMedicare {
+    /// The percentage, e.g. 130.
+    pub percent: u32,
+    /// The GPCI locality, `MAC-locality`.
+    pub locality: String,
+    /// Medicare's conversion factors by date of service.
+    pub conversion_factors: Vec<DatedFactor>,
 }
 
 fn default_cap_counts() -> CapCounts {
@@ -94,6 +111,8 @@ pub struct Settings {
     pub config: CommercialConfig,
     /// Denials by rule id.
     pub denials: BTreeMap<String, Denial>,
+    /// Medicare pricing and the percentage of it paid, when configured.
+    pub medicare_pricing: Option<(u32, RvuPricing)>,
 }
 
 impl Settings {
@@ -148,6 +167,20 @@ impl TryFrom<CommercialConfig> for Settings {
         }
         let denials = default_denials();
         let denials = payrules_pdk::merge_denials(denials, &config.denials, RULES)?;
-        Ok(Settings { config, denials })
+        let medicare_pricing = match &config.percent_of_medicare {
+            None => None,
+            Some(p) => {
+                let conversion_factors =
+                    parse_factors("percent_of_medicare.conversion_factors", &p.conversion_factors)?;
+                let pricing = RvuPricing {
+                    locality: p.locality.clone(),
+                    facility: false,
+                    conversion_factors,
+                    extra_reduced_codes: Vec::new(),
+                };
+                Some((p.percent, pricing))
+            }
+        };
+        Ok(Settings { config, denials, medicare_pricing })
     }
 }

@@ -33,7 +33,7 @@ impl PayerPolicy for Commercial {
         Ok(Commercial { settings: config::Settings::try_from(config)? })
     }
 
-    fn evaluate(&self, claim: &Claim, _data: &dyn ReferenceData) -> Result<Outcome, EvaluationError> {
+    fn evaluate(&self, claim: &Claim, data: &dyn ReferenceData) -> Result<Outcome, EvaluationError> {
         let settings = &self.settings;
         let mut work: Vec<LineWork> = claim.lines.iter().map(LineWork::new).collect();
         let mut findings = Vec::new();
@@ -44,7 +44,7 @@ impl PayerPolicy for Commercial {
         payrules_pdk::timed_units::check_units(settings.config.units_method, &units, claim, &mut work, &mut findings);
         checks::check_pairs(settings, claim, &mut work, &mut findings);
         checks::check_cap(settings, claim, &mut work, &mut findings);
-        let lines = pricing::price_lines(settings, claim, &work, &mut findings);
+        let lines = pricing::price_lines(settings, claim, data, &work, &mut findings);
         Ok(Outcome { lines, findings })
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use payrules_pdk::model::{ProcedureCode, code_info};
-use payrules_pdk::rvu_pricing::{Dated, RvuPricing};
+use payrules_pdk::rvu_pricing::{Dated, DatedFactor, RvuPricing, parse_factors};
 use payrules_pdk::{AdjustmentGroup, ConfigError, Date, Denial, Money};
 use serde::Deserialize;
 
@@ -70,19 +70,6 @@ pub struct RvuPricingConfig {
     pub facility: bool,
     /// The conversion factor by date of service.
     pub conversion_factors: Vec<DatedFactor>,
-}
-
-/// A conversion factor and the dates of service it applies to.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DatedFactor {
-    /// First date of service.
-    pub from: Date,
-    /// Last date of service, inclusive; open-ended when omitted.
-    #[serde(default)]
-    pub to: Option<Date>,
-    /// Dollars per RVU with up to four decimals, e.g. `"32.3465"`.
-    pub amount: String,
 }
 
 /// A percentage and the dates of service it applies to.
@@ -205,19 +192,7 @@ impl TryFrom<MedicareConfig> for Settings {
         let pricing = match config.pricing {
             None => None,
             Some(p) => {
-                let mut conversion_factors = Vec::with_capacity(p.conversion_factors.len());
-                for (index, factor) in p.conversion_factors.iter().enumerate() {
-                    let value = payrules_pdk::model::decimal::ten_thousandths(&factor.amount)
-                        .filter(|v| *v > 0)
-                        .ok_or_else(|| {
-                            error(
-                                format!("pricing.conversion_factors[{index}].amount"),
-                                format!("`{}` is not a dollar amount like `32.3465`", factor.amount),
-                            )
-                        })?;
-                    conversion_factors.push(Dated { from: factor.from, to: factor.to, value });
-                }
-                check_ranges("pricing.conversion_factors", &conversion_factors)?;
+                let conversion_factors = parse_factors("pricing.conversion_factors", &p.conversion_factors)?;
                 Some(RvuPricing {
                     locality: p.locality,
                     facility: p.facility,

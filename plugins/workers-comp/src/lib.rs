@@ -7,8 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use payrules_pdk::model::decimal::ten_thousandths;
-use payrules_pdk::rvu_pricing::{Dated, RvuPricing, rvu_amounts};
+use payrules_pdk::rvu_pricing::{DatedFactor, RvuPricing, parse_factors, rvu_amounts};
 use payrules_pdk::work::LineWork;
 use payrules_pdk::{
     Claim, ConfigError, Date, Denial, EvaluationError, Finding, LineResult, Money, Outcome, PayerPolicy, PluginInfo,
@@ -26,19 +25,6 @@ const RULES: &[(&str, &str, &str)] = &[
     (PRICE_MISSING, "No fee schedule amount for the code", "rule set pricing"),
 ];
 
-/// A conversion factor as written in the rule set.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FactorConfig {
-    /// First date of service.
-    pub from: Date,
-    /// Last date of service, inclusive.
-    #[serde(default)]
-    pub to: Option<Date>,
-    /// Dollars per RVU, up to four decimals.
-    pub amount: String,
-}
-
 /// A state's workers' comp therapy policy as the rule set writes it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,7 +40,7 @@ pub struct WorkersCompConfig {
     /// The GPCI locality the fee schedule uses, `MAC-locality`.
     pub locality: String,
     /// The fee schedule's conversion factors by date of service.
-    pub conversion_factors: Vec<FactorConfig>,
+    pub conversion_factors: Vec<DatedFactor>,
     /// Codes the multiple-procedure reduction covers besides the therapy codes.
     #[serde(default)]
     pub extra_reduced_codes: Vec<String>,
@@ -79,17 +65,7 @@ impl PayerPolicy for WorkersComp {
     }
 
     fn configure(config: WorkersCompConfig) -> Result<Self, ConfigError> {
-        let error = |field: String, message: String| ConfigError { field, message };
-        let mut conversion_factors = Vec::new();
-        for (index, factor) in config.conversion_factors.iter().enumerate() {
-            let value = ten_thousandths(&factor.amount).filter(|v| *v > 0).ok_or_else(|| {
-                error(
-                    format!("conversion_factors[{index}].amount"),
-                    format!("`{}` is not an amount like `55.0000`", factor.amount),
-                )
-            })?;
-            conversion_factors.push(Dated { from: factor.from, to: factor.to, value });
-        }
+        let conversion_factors = parse_factors("conversion_factors", &config.conversion_factors)?;
         // Reference 8: missing information is CO-16; a benefit visit limit
         // CO-119 (workers' comp may use state codes instead: configuration).
         let denials = BTreeMap::from([
