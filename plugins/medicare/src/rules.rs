@@ -1,4 +1,4 @@
-//! The rules of the first Medicare slice, and the ids they report under.
+//! The rules of the Medicare policy, and the ids they report under.
 
 /// `(id, title, citation)` of every rule this plugin can fire.
 pub const RULES: &[(&str, &str, &str)] = &[
