@@ -1,0 +1,116 @@
+//! Delimiters and segments.
+
+use crate::X12Error;
+
+/// The four delimiters an interchange declares in its ISA header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Delimiters {
+    /// Between elements: ISA's fourth byte.
+    pub element: char,
+    /// Between repeated elements: ISA11.
+    pub repetition: char,
+    /// Between a composite's components: ISA16.
+    pub component: char,
+    /// After each segment: the byte after ISA16.
+    pub segment: char,
+}
+
+/// The fixed length of an ISA segment, without its terminator.
+const ISA_LENGTH: usize = 105;
+
+impl Delimiters {
+    /// Reads the delimiters from the ISA header at the start of `text`.
+    pub fn from_isa(text: &str) -> Result<Delimiters, X12Error> {
+        let start = text.trim_start_matches(['\u{feff}', ' ', '\r', '\n', '\t']);
+        let isa_error = |message: String| X12Error { segment: 1, id: "ISA".to_owned(), element: None, message };
+        if !start.starts_with("ISA") {
+            return Err(isa_error("an X12 interchange starts with an ISA segment".to_owned()));
+        }
+        let chars: Vec<char> = start.chars().take(ISA_LENGTH + 1).collect();
+        if chars.len() <= ISA_LENGTH {
+            return Err(isa_error(format!(
+                "the ISA segment is {ISA_LENGTH} characters and a terminator; the file is shorter"
+            )));
+        }
+        let at = |i: usize| chars.get(i).copied().unwrap_or('\0');
+        let element = at(3);
+        // ISA11 and ISA16 sit at fixed positions: every ISA element is fixed width.
+        let delimiters = Delimiters { element, repetition: at(82), component: at(104), segment: at(105) };
+        let separators = chars.iter().filter(|c| **c == element).count();
+        if separators != 16 {
+            return Err(isa_error(format!(
+                "the ISA segment must hold 16 `{element}` element separators at fixed positions, found {separators}"
+            )));
+        }
+        if delimiters.segment.is_alphanumeric() || delimiters.segment == element {
+            return Err(isa_error(format!("`{}` after ISA16 cannot be a segment terminator", delimiters.segment)));
+        }
+        Ok(delimiters)
+    }
+}
+
+/// One segment: its id and elements, and where it stands in the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment<'a> {
+    /// 1-based position in the file.
+    pub position: usize,
+    /// The segment id, e.g. `CLM`.
+    pub id: &'a str,
+    /// Elements 1.., as written (composites not yet split).
+    pub elements: Vec<&'a str>,
+}
+
+impl<'a> Segment<'a> {
+    /// Element `n` (1-based), or `""` when absent.
+    pub fn element(&self, n: usize) -> &'a str {
+        n.checked_sub(1).and_then(|i| self.elements.get(i)).copied().unwrap_or("")
+    }
+}
+
+/// Splits `text` into segments with `delimiters`; line breaks around
+/// terminators are ignored, as many files wrap after each segment.
+pub fn segments<'a>(text: &'a str, delimiters: &Delimiters) -> Vec<Segment<'a>> {
+    text.split(delimiters.segment)
+        .map(|raw| raw.trim_matches(['\r', '\n', ' ', '\u{feff}']))
+        .filter(|raw| !raw.is_empty())
+        .enumerate()
+        .map(|(index, raw)| {
+            let mut parts = raw.split(delimiters.element);
+            let id = parts.next().unwrap_or("");
+            Segment { position: index + 1, id, elements: parts.collect() }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ISA: &str =
+        "ISA*00*          *00*          *ZZ*SUBMITTER      *ZZ*RECEIVER       *250310*1200*^*00501*000000001*0*T*:~";
+
+    #[test]
+    fn reads_delimiters_from_the_header() {
+        let d = Delimiters::from_isa(ISA).unwrap();
+        assert_eq!((d.element, d.repetition, d.component, d.segment), ('*', '^', ':', '~'));
+        let other = ISA.replace('*', "|").replace('~', "\n");
+        let d = Delimiters::from_isa(&other).unwrap();
+        assert_eq!((d.element, d.segment), ('|', '\n'));
+    }
+
+    #[test]
+    fn refuses_a_short_or_missing_header() {
+        assert!(Delimiters::from_isa("GS*HC~").unwrap_err().message.contains("starts with an ISA"));
+        assert!(Delimiters::from_isa("ISA*00*~").unwrap_err().message.contains("shorter"));
+    }
+
+    #[test]
+    fn splits_segments_and_numbers_them() {
+        let text = format!("{ISA}\nGS*HC*A*B*20250310*1200*1*X*005010X222A1~\nST*837*0001~");
+        let d = Delimiters::from_isa(&text).unwrap();
+        let all = segments(&text, &d);
+        assert_eq!(all.len(), 3);
+        assert_eq!((all[1].position, all[1].id, all[1].element(8)), (2, "GS", "005010X222A1"));
+        assert_eq!(all[2].element(9), "");
+    }
+}
