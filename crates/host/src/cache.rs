@@ -83,8 +83,11 @@ impl CompileCache {
         let mut contents = Vec::with_capacity(compiled.len() + 32);
         contents.extend_from_slice(compiled);
         contents.extend_from_slice(&Sha256::digest(compiled));
-        // Write then rename, so a reader never sees half a file.
-        let temporary = path.with_extension(format!("tmp{}", std::process::id()));
+        // Write then rename, so a reader never sees half a file; the name is
+        // unique to this process and call, so concurrent writers never share one.
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let serial = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let temporary = path.with_extension(format!("tmp{}-{serial}", std::process::id()));
         std::fs::write(&temporary, contents)?;
         std::fs::rename(&temporary, path)
     }
