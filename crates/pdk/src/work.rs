@@ -1,7 +1,9 @@
 //! The running verdict on each line while a policy's rules look at it: a
 //! helper for plugin authors.
 
-use crate::{LineStatus, ServiceLine};
+use std::collections::BTreeMap;
+
+use crate::{Claim, Date, FixAction, LineStatus, ServiceLine};
 
 /// What the rules have decided about one line so far.
 #[derive(Clone, Debug)]
@@ -60,4 +62,55 @@ impl LineWork {
     pub fn allowed(&self) -> u32 {
         if self.denied { 0 } else { self.billed.min(self.correct).min(self.paid_limit.unwrap_or(u32::MAX)) }
     }
+}
+
+/// A line a daily unit cap cut back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CapCut {
+    /// The line number.
+    pub line: u32,
+    /// Units the line would otherwise be paid.
+    pub units: u32,
+    /// Units paid under the cap.
+    pub paid: u32,
+    /// Units counted on the date up to and including this line.
+    pub used: u32,
+}
+
+impl CapCut {
+    /// The fix that bills within the cap.
+    pub fn fix(&self) -> FixAction {
+        if self.paid == 0 { FixAction::RemoveLine } else { FixAction::SetUnits(self.paid) }
+    }
+}
+
+/// Pays at most `cap` units per date of service over the lines `counts`
+/// selects, in line order: the lines past it are cut back, or denied when
+/// nothing is left. Returns each line cut.
+pub fn apply_daily_cap(
+    claim: &Claim,
+    work: &mut [LineWork],
+    cap: u32,
+    counts: &dyn Fn(&ServiceLine) -> bool,
+) -> Vec<CapCut> {
+    let mut used: BTreeMap<Date, u32> = BTreeMap::new();
+    let mut cuts = Vec::new();
+    for (line, state) in claim.lines.iter().zip(work.iter_mut()) {
+        if state.denied || !counts(line) {
+            continue;
+        }
+        let so_far = used.entry(line.date_of_service).or_insert(0);
+        let units = state.allowed();
+        let paid = units.min(cap.saturating_sub(*so_far));
+        *so_far = so_far.saturating_add(units);
+        if paid == units {
+            continue;
+        }
+        state.paid_limit = Some(paid);
+        if paid == 0 {
+            state.deny();
+        }
+        cuts.push(CapCut { line: line.number, units, paid, used: *so_far });
+    }
+    cuts
 }

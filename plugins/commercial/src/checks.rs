@@ -1,11 +1,9 @@
 //! The commercial rules, each over the whole claim.
 
-use std::collections::BTreeSet;
-
 use payrules_pdk::model::units::midpoint_units;
 use payrules_pdk::model::{Discipline, UnitBasis, code_info};
-use payrules_pdk::work::LineWork;
-use payrules_pdk::{Applicability, Claim, Date, Finding, FixAction, ServiceLine, Severity};
+use payrules_pdk::work::{LineWork, apply_daily_cap};
+use payrules_pdk::{Applicability, Claim, Finding, FixAction, ServiceLine, Severity};
 
 use crate::config::{CapCounts, Settings};
 use crate::rules;
@@ -217,44 +215,27 @@ pub fn check_cap(settings: &Settings, claim: &Claim, work: &mut [LineWork], find
     let Some(cap) = settings.config.units_per_visit else {
         return;
     };
-    let dates: BTreeSet<Date> = claim.lines.iter().map(|l| l.date_of_service).collect();
-    for date in dates {
-        let mut used = 0u32;
-        for (line, state) in claim.lines.iter().zip(work.iter_mut()) {
-            let counts = match settings.config.cap_counts {
-                CapCounts::Timed => timed(line),
-                CapCounts::AllTherapy => code_info(&line.procedure).is_some_and(|i| i.always_therapy),
-            };
-            if line.date_of_service != date || !counts || state.denied {
-                continue;
-            }
-            let units = state.allowed();
-            let paid = units.min(cap.saturating_sub(used));
-            used = used.saturating_add(units);
-            if paid == units {
-                continue;
-            }
-            state.paid_limit = Some(paid);
-            if paid == 0 {
-                state.deny();
-            }
-            let action = if paid == 0 { FixAction::RemoveLine } else { FixAction::SetUnits(paid) };
-            findings.push(
-                Finding::new(
-                    rules::UNITS_CAP,
-                    Severity::Error,
-                    Some(line.number),
-                    format!(
-                        "the plan pays at most {cap} therapy units per visit; {} of this line's {units} are past it",
-                        units - paid
-                    ),
-                    "payer policy (rule set units_per_visit)",
-                )
-                .with_fact("units on the date so far", used)
-                .with_fact("cap", cap)
-                .with_denial(settings.denial(rules::UNITS_CAP))
-                .with_fix(line.number, action, Applicability::NeedsReview),
-            );
-        }
+    let counts = |line: &ServiceLine| match settings.config.cap_counts {
+        CapCounts::Timed => timed(line),
+        CapCounts::AllTherapy => code_info(&line.procedure).is_some_and(|i| i.always_therapy),
+    };
+    for cut in apply_daily_cap(claim, work, cap, &counts) {
+        findings.push(
+            Finding::new(
+                rules::UNITS_CAP,
+                Severity::Error,
+                Some(cut.line),
+                format!(
+                    "the plan pays at most {cap} therapy units per visit; {} of this line's {} are past it",
+                    cut.units - cut.paid,
+                    cut.units
+                ),
+                "payer policy (rule set units_per_visit)",
+            )
+            .with_fact("units on the date so far", cut.used)
+            .with_fact("cap", cap)
+            .with_denial(settings.denial(rules::UNITS_CAP))
+            .with_fix(cut.line, cut.fix(), Applicability::NeedsReview),
+        );
     }
 }

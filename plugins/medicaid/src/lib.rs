@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use payrules_pdk::model::{ProcedureCode, code_info};
 use payrules_pdk::ncci::NcciRules;
 use payrules_pdk::timed_units::{UnitsMethod, UnitsRules};
-use payrules_pdk::work::LineWork;
+use payrules_pdk::work::{LineWork, apply_daily_cap};
 use payrules_pdk::{
-    Applicability, Claim, ConfigError, Denial, EvaluationError, Finding, FixAction, LineResult, Money, Outcome,
-    PayerPolicy, PluginInfo, PriceStep, ReferenceData, Severity, export_policy,
+    Applicability, Claim, ConfigError, Denial, EvaluationError, Finding, LineResult, Money, Outcome, PayerPolicy,
+    PluginInfo, PriceStep, ReferenceData, ServiceLine, Severity, export_policy,
 };
 use serde::Deserialize;
 
@@ -168,37 +168,22 @@ impl Medicaid {
         let Some(limit) = self.config.units_per_day else {
             return;
         };
-        let mut used: BTreeMap<payrules_pdk::Date, u32> = BTreeMap::new();
-        for (line, state) in claim.lines.iter().zip(work.iter_mut()) {
-            if state.denied || !code_info(&line.procedure).is_some_and(|i| i.always_therapy) {
-                continue;
-            }
-            let so_far = used.entry(line.date_of_service).or_insert(0);
-            let units = state.allowed();
-            let paid = units.min(limit.saturating_sub(*so_far));
-            *so_far = so_far.saturating_add(units);
-            if paid == units {
-                continue;
-            }
-            state.paid_limit = Some(paid);
-            if paid == 0 {
-                state.deny();
-            }
-            let action = if paid == 0 { FixAction::RemoveLine } else { FixAction::SetUnits(paid) };
+        let therapy = |line: &ServiceLine| code_info(&line.procedure).is_some_and(|i| i.always_therapy);
+        for cut in apply_daily_cap(claim, work, limit, &therapy) {
             findings.push(
                 Finding::new(
                     UNITS_PER_DAY,
                     Severity::Error,
-                    Some(line.number),
+                    Some(cut.line),
                     format!(
                         "{} Medicaid pays at most {limit} therapy units a day; {} of this line's are past it",
                         self.config.state,
-                        units - paid
+                        cut.units - cut.paid
                     ),
                     "state Medicaid fee schedule",
                 )
                 .with_denial(self.denial(UNITS_PER_DAY))
-                .with_fix(line.number, action, Applicability::NeedsReview),
+                .with_fix(cut.line, cut.fix(), Applicability::NeedsReview),
             );
         }
     }
