@@ -8,6 +8,12 @@ cd "$(dirname "$0")/.."
 rustup target add wasm32-unknown-unknown >/dev/null
 cargo xtask build-plugins
 
+# pyx12 validates what `payrules fix` writes (tests/all/x12.rs).
+if [ ! -x target/pyx12-venv/bin/x12valid ]; then
+    python3 -m venv target/pyx12-venv
+    target/pyx12-venv/bin/pip install --quiet pyx12==4.0.0
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

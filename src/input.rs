@@ -1,5 +1,5 @@
-//! Reading claims from JSON or TOML files, one claim or many per file, with
-//! errors that say where: file, line, claim and field.
+//! Reading claims from JSON, TOML or X12 837P files, one claim or many per
+//! file, with errors that say where: file, line or segment, claim and field.
 
 use std::path::Path;
 
@@ -43,7 +43,29 @@ pub fn read_claims(path: &Path) -> ClaimInputs {
         Ok(text) => text,
         Err(error) => return one(file_error(&name, format!("cannot read the file: {error}"))),
     };
+    if payrules_x12::is_x12(&text) {
+        return Box::new(read_x12(&name, &text).into_iter());
+    }
     if looks_like_json(path, &text) { read_json(name, text) } else { Box::new(read_toml(&name, &text).into_iter()) }
+}
+
+/// Every claim of an X12 837P file, one record per CLM, each with its own
+/// problems when it could not be read.
+fn read_x12(name: &str, text: &str) -> Vec<ClaimInput> {
+    let document = match payrules_x12::read_document(text) {
+        Ok(document) => document,
+        Err(error) => return vec![file_error(name, format!("not a readable X12 file: {error}"))],
+    };
+    payrules_x12::read_claims(&document).into_iter().map(|read| x12_input(name, read)).collect()
+}
+
+/// One claim read from an 837P as a [`ClaimInput`].
+pub fn x12_input(name: &str, read: payrules_x12::ClaimRead) -> ClaimInput {
+    let claim = read.claim.map_err(|problems| {
+        let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        format!("{name}: {}", problems.join("; "))
+    });
+    ClaimInput { source: format!("{name}: segment {}", read.segment), claim_id: read.claim_id, claim }
 }
 
 fn one(input: ClaimInput) -> ClaimInputs {

@@ -1,6 +1,7 @@
 //! `payrules`: check outpatient therapy claims against each payer's billing
 //! policy before they are sent.
 
+mod fix;
 mod input;
 mod render;
 
@@ -36,23 +37,18 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Check claims (JSON or TOML; one claim or many per file) and report what each payer would do.
+    /// Check claims (JSON, TOML or X12 837P; one claim or many per file) and report what each payer would do.
     Check(CheckArgs),
+    /// Write claims back with the fixes that need no review applied (837P in, 837P out).
+    Fix(fix::FixArgs),
 }
 
+/// Where the rule set and the compiled plugins come from.
 #[derive(clap::Args, Debug)]
-struct CheckArgs {
-    /// Claim files; `-` reads standard input.
-    #[arg(required = true)]
-    files: Vec<PathBuf>,
-
+struct RuleSetArgs {
     /// The rule set; defaults to $PAYRULES_RULES, else the bundled examples/rulesets/default.toml.
     #[arg(long, env = "PAYRULES_RULES")]
     rules: Option<PathBuf>,
-
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
 
     /// Where compiled plugins are cached; defaults to $PAYRULES_CACHE_DIR, else ~/.cache/payrules.
     #[arg(long)]
@@ -61,6 +57,43 @@ struct CheckArgs {
     /// Compile plugins on every run instead of using the cache.
     #[arg(long, conflicts_with = "cache_dir")]
     no_cache: bool,
+}
+
+impl RuleSetArgs {
+    /// Starts the host and loads the rule set.
+    fn load(&self) -> Result<(Host, std::sync::Arc<payrules_host::RuleSet>)> {
+        let cache = if self.no_cache {
+            None
+        } else {
+            self.cache_dir.clone().or_else(CompileCache::default_dir).map(CompileCache::new)
+        };
+        let host = Host::new(HostOptions { cache })?;
+        let rules_path = self.rules.clone().unwrap_or_else(|| PathBuf::from(BUNDLED_RULES));
+        let started = std::time::Instant::now();
+        let rule_set = host.load_rule_set(&rules_path).with_context(|| {
+            if self.rules.is_none() && !Path::new(BUNDLED_RULES).exists() {
+                "the bundled rule set is missing; pass --rules FILE".to_owned()
+            } else {
+                "cannot load the rule set".to_owned()
+            }
+        })?;
+        tracing::info!(elapsed_ms = started.elapsed().as_millis(), rule_set = %rule_set.name, "rule set loaded");
+        Ok((host, rule_set))
+    }
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// Claim files; `-` reads standard input.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    rule_set: RuleSetArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 
     /// Show how each line's amounts were reached, step by step (table format).
     #[arg(long)]
@@ -90,6 +123,7 @@ fn main() -> ExitCode {
     init_tracing(cli.verbose);
     let result = match cli.command {
         Command::Check(args) => check(&args),
+        Command::Fix(args) => fix::fix(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -130,22 +164,7 @@ fn init_tracing(verbose: u8) {
 }
 
 fn check(args: &CheckArgs) -> Result<u8> {
-    let cache = if args.no_cache {
-        None
-    } else {
-        args.cache_dir.clone().or_else(CompileCache::default_dir).map(CompileCache::new)
-    };
-    let host = Host::new(HostOptions { cache })?;
-    let rules_path = args.rules.clone().unwrap_or_else(|| PathBuf::from(BUNDLED_RULES));
-    let started = std::time::Instant::now();
-    let rule_set = host.load_rule_set(&rules_path).with_context(|| {
-        if args.rules.is_none() && !Path::new(BUNDLED_RULES).exists() {
-            "the bundled rule set is missing; pass --rules FILE".to_owned()
-        } else {
-            "cannot load the rule set".to_owned()
-        }
-    })?;
-    tracing::info!(elapsed_ms = started.elapsed().as_millis(), rule_set = %rule_set.name, "rule set loaded");
+    let (host, rule_set) = args.rule_set.load()?;
     let mut evaluator = host.evaluator(rule_set);
 
     let stdout = std::io::stdout();

@@ -18,3 +18,4 @@ mod ptp_gen;
 mod sandbox;
 mod scale;
 mod support;
+mod x12;

@@ -8,6 +8,7 @@ pub mod claim;
 pub mod codes;
 #[doc(hidden)]
 pub mod contract;
+pub mod correction;
 pub mod date;
 pub mod decimal;
 pub mod finding;
@@ -22,6 +23,7 @@ pub use claim::{
     RenderingProvider, ServiceLine, TimeBlock, TreatmentMinutes, YearToDate,
 };
 pub use codes::{CodeError, CodeInfo, Diagnosis, Discipline, Modifier, ProcedureCode, UnitBasis, code_info};
+pub use correction::{CorrectedClaim, UnappliedFix, apply_fixes};
 pub use date::{Date, DateError};
 pub use finding::{AddedLine, AdjustmentGroup, Applicability, Denial, Fact, Finding, Fix, FixAction, Severity};
 pub use money::{Money, MoneyError};

@@ -1,33 +1,82 @@
-//! X12 reading for payrules, the envelope layer: delimiters taken from the
-//! ISA header (never assumed), segments with their positions, and
-//! interchanges, functional groups and transaction sets whose trailers are
-//! checked against their headers (counts and control numbers).
+//! X12 837P for payrules: reading professional claims (005010X222A1, and the
+//! A2 errata) into the billing model, and writing corrected claims back.
 //!
-//! Mapping 837P loops onto the billing model builds on this layer.
+//! - [`read_document`] takes the delimiters from the ISA header (never
+//!   assumed), numbers every segment, and checks each interchange, functional
+//!   group and transaction set against its trailer.
+//! - [`read_claims`] walks the 837P loops (2000A billing provider, 2000B
+//!   subscriber and 2010BB payer, 2000C patient, 2300 claim, 2310B rendering
+//!   provider, 2400 service lines) and yields one [`ClaimRead`] per CLM: the
+//!   claim, or every problem found in it with segment, element and component.
+//! - [`minutes`] defines how treatment minutes ride on a line note, since an
+//!   837P has no element for them.
+//! - [`write_corrected`] writes the file back with corrected claims in place,
+//!   recomputing line charges, CLM02, LX numbers and SE01.
+//! - [`compose_837p`] writes claims from the model as a new interchange, for
+//!   fixtures and benchmarks.
 
+mod claims;
+mod compose;
 mod envelope;
+pub mod minutes;
 mod segment;
+mod write;
 
-pub use envelope::{FunctionalGroup, Interchange, TransactionSet, read_interchanges};
+pub use claims::{ClaimRead, is_x12, read_claims};
+pub use compose::{ComposeOptions, compose_837p};
+pub use envelope::{BrokenEnvelope, Document, FunctionalGroup, Interchange, TransactionSet, read_document};
 pub use segment::{Delimiters, Segment, segments};
+pub use write::{WriteError, write_corrected};
 
 /// Where an X12 file breaks a rule, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("segment {segment} (`{id}`){}: {message}", element.map_or_else(String::new, |e| format!(" element {e}")))]
+#[error("segment {segment} (`{id}`){}: {message}", location(*element, *component))]
 pub struct X12Error {
     /// 1-based position of the segment in the file.
     pub segment: usize,
-    /// The segment id, e.g. `SE`.
+    /// The segment id, e.g. `SV1`.
     pub id: String,
     /// 1-based element position, when one element is at fault.
     pub element: Option<usize>,
+    /// 1-based component position within that element, for a composite.
+    pub component: Option<usize>,
     /// What was expected.
     pub message: String,
+}
+
+fn location(element: Option<usize>, component: Option<usize>) -> String {
+    match (element, component) {
+        (Some(e), Some(c)) => format!(" element {e}-{c}"),
+        (Some(e), None) => format!(" element {e}"),
+        _ => String::new(),
+    }
 }
 
 impl X12Error {
     /// An error at `segment`.
     pub fn at(segment: &Segment<'_>, element: Option<usize>, message: impl Into<String>) -> X12Error {
-        X12Error { segment: segment.position, id: segment.id.to_owned(), element, message: message.into() }
+        X12Error {
+            segment: segment.position,
+            id: segment.id.to_owned(),
+            element,
+            component: None,
+            message: message.into(),
+        }
+    }
+
+    /// An error at one component of a composite element.
+    pub fn at_component(
+        segment: &Segment<'_>,
+        element: usize,
+        component: usize,
+        message: impl Into<String>,
+    ) -> X12Error {
+        X12Error {
+            segment: segment.position,
+            id: segment.id.to_owned(),
+            element: Some(element),
+            component: Some(component),
+            message: message.into(),
+        }
     }
 }

@@ -22,7 +22,8 @@ impl Delimiters {
     /// Reads the delimiters from the ISA header at the start of `text`.
     pub fn from_isa(text: &str) -> Result<Delimiters, X12Error> {
         let start = text.trim_start_matches(['\u{feff}', ' ', '\r', '\n', '\t']);
-        let isa_error = |message: String| X12Error { segment: 1, id: "ISA".to_owned(), element: None, message };
+        let isa_error =
+            |message: String| X12Error { segment: 1, id: "ISA".to_owned(), element: None, component: None, message };
         if !start.starts_with("ISA") {
             return Err(isa_error("an X12 interchange starts with an ISA segment".to_owned()));
         }
@@ -58,12 +59,27 @@ pub struct Segment<'a> {
     pub id: &'a str,
     /// Elements 1.., as written (composites not yet split).
     pub elements: Vec<&'a str>,
+    /// The segment as written, without its terminator.
+    pub raw: &'a str,
 }
 
 impl<'a> Segment<'a> {
     /// Element `n` (1-based), or `""` when absent.
     pub fn element(&self, n: usize) -> &'a str {
         n.checked_sub(1).and_then(|i| self.elements.get(i)).copied().unwrap_or("")
+    }
+
+    /// Component `c` (1-based) of element `n`, split on the declared
+    /// component separator; `""` when absent.
+    pub fn component(&self, n: usize, c: usize, delimiters: &Delimiters) -> &'a str {
+        c.checked_sub(1).and_then(|i| self.element(n).split(delimiters.component).nth(i)).unwrap_or("")
+    }
+
+    /// The components of element `n`.
+    pub fn components(&self, n: usize, delimiters: &Delimiters) -> impl Iterator<Item = &'a str> + use<'a> {
+        let element = self.element(n);
+        let component = delimiters.component;
+        element.split(component).filter(move |_| !element.is_empty())
     }
 }
 
@@ -77,7 +93,7 @@ pub fn segments<'a>(text: &'a str, delimiters: &Delimiters) -> Vec<Segment<'a>> 
         .map(|(index, raw)| {
             let mut parts = raw.split(delimiters.element);
             let id = parts.next().unwrap_or("");
-            Segment { position: index + 1, id, elements: parts.collect() }
+            Segment { position: index + 1, id, elements: parts.collect(), raw }
         })
         .collect()
 }
