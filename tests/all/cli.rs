@@ -1,24 +1,9 @@
 //! The `payrules` binary: its output and its exit codes.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use crate::support;
-
-fn payrules(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_payrules"))
-        .args(args)
-        .current_dir(support::root())
-        .env("PAYRULES_CACHE_DIR", support::root().join("target/test-compile-cache"))
-        .env_remove("PAYRULES_RULES")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("payrules runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::support::{self, payrules, text};
 
 #[track_caller]
 fn assert_exit(output: &Output, code: i32) {

@@ -59,3 +59,21 @@ pub fn claim(id: &str) -> payrules_model::Claim {
     }))
     .expect("test claim is valid")
 }
+
+/// Runs the `payrules` binary from the project root with the test compile
+/// cache and no rule set or log level from the environment.
+pub fn payrules(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_payrules"))
+        .args(args)
+        .current_dir(root())
+        .env("PAYRULES_CACHE_DIR", root().join("target/test-compile-cache"))
+        .env_remove("PAYRULES_RULES")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("payrules runs")
+}
+
+/// Output bytes as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}

@@ -8,22 +8,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::support;
-
-fn payrules(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_payrules"))
-        .args(args)
-        .current_dir(support::root())
-        .env("PAYRULES_CACHE_DIR", support::root().join("target/test-compile-cache"))
-        .env_remove("PAYRULES_RULES")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("payrules runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::support::{self, payrules, text};
 
 fn records(output: &Output) -> Vec<Value> {
     text(&output.stdout).lines().map(|line| serde_json::from_str(line).expect("one JSON object per line")).collect()

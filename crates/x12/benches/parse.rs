@@ -39,7 +39,10 @@ fn claims() -> Vec<Claim> {
             Claim {
                 id: format!("PT{i:08}"),
                 payer: Payer { id: "MEDICARE".into(), name: "MEDICARE PART B".into(), kind: PayerKind::Medicare },
-                patient: Patient { id: format!("MBI{:08}", next(99_999_999)), birth_date: Date::new(1950, 1, 1).unwrap() },
+                patient: Patient {
+                    id: format!("MBI{:08}", next(99_999_999)),
+                    birth_date: Date::new(1950, 1, 1).unwrap(),
+                },
                 billing_provider: Provider { npi: "1234567893".into(), name: Some("EXAMPLE PT CLINIC".into()) },
                 rendering_provider: RenderingProvider {
                     npi: "1245319599".into(),

@@ -11,7 +11,7 @@ use payrules_model::{Claim, ClinicianRole, Date, PayerKind};
 
 use crate::minutes::format_line_time;
 use crate::segment::Delimiters;
-use crate::write::x12_amount;
+use crate::write::{join, x12_amount};
 
 /// The envelope of a composed interchange.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,15 +66,7 @@ impl Writer<'_> {
     /// Writes one segment; free text is cleared of delimiter characters.
     fn segment(&mut self, id: &str, elements: &[&str]) {
         let d = &self.options.delimiters;
-        let mut line = id.to_owned();
-        for element in elements {
-            line.push(d.element);
-            line.push_str(element);
-        }
-        while line.ends_with(d.element) {
-            line.pop();
-        }
-        self.text.push_str(&line);
+        self.text.push_str(&join(id, elements, d));
         self.text.push(d.segment);
         if self.options.line_breaks {
             self.text.push('\n');

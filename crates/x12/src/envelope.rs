@@ -116,106 +116,125 @@ fn broken(
     BrokenEnvelope { error, span }
 }
 
+/// One level of envelope: its header and trailer ids, what its trailer
+/// counts, and where the header keeps the control number the trailer repeats.
+struct Level {
+    header: &'static str,
+    trailer: &'static str,
+    name: &'static str,
+    article: &'static str,
+    counts: &'static str,
+    control_element: usize,
+}
+
+const INTERCHANGE: Level = Level {
+    header: "ISA",
+    trailer: "IEA",
+    name: "interchange",
+    article: "an",
+    counts: "functional groups",
+    control_element: 13,
+};
+const GROUP: Level = Level {
+    header: "GS",
+    trailer: "GE",
+    name: "functional group",
+    article: "a",
+    counts: "transaction sets",
+    control_element: 6,
+};
+const TRANSACTION: Level = Level {
+    header: "ST",
+    trailer: "SE",
+    name: "transaction set",
+    article: "a",
+    counts: "segments from ST to SE",
+    control_element: 2,
+};
+
+/// Reads the envelopes of `level` among `all[start..end]`. `inner` reads
+/// what one envelope holds and says how many items its trailer must count;
+/// `build` makes the envelope from its header index, trailer index and contents.
+fn read_level<T, Inner>(
+    all: &[Segment<'_>],
+    level: &Level,
+    mut index: usize,
+    end: usize,
+    inner: impl Fn(usize, usize) -> (Inner, usize),
+    build: impl Fn(usize, usize, Inner) -> T,
+) -> Vec<Result<T, BrokenEnvelope>> {
+    let mut envelopes = Vec::new();
+    let next_header = |from: usize| {
+        (from.saturating_add(1)..end).find(|i| at(all, *i).is_some_and(|s| s.id == level.header)).unwrap_or(end)
+    };
+    while index < end {
+        let Some(header) = at(all, index) else { break };
+        if header.id != level.header {
+            // Whatever stands outside an envelope is reported up to the next header.
+            let next = next_header(index);
+            let message = format!("expected {} to start {} {}", level.header, level.article, level.name);
+            envelopes.push(Err(broken(all, index, index..next, None, message)));
+            index = next;
+            continue;
+        }
+        let Some(trailer_index) = trailer(all, index, end, level.trailer, level.header) else {
+            let next = next_header(index);
+            let message = format!("the {} has no {} trailer", level.name, level.trailer);
+            envelopes.push(Err(broken(all, index, index..next, None, message)));
+            index = next;
+            continue;
+        };
+        let span = index..trailer_index.saturating_add(1);
+        let (contents, count) = inner(index, trailer_index);
+        let checked = check_count(all, trailer_index, 1, count, level.counts, span.clone())
+            .and_then(|()| check_control(all, trailer_index, 2, index, level.control_element, span.clone()))
+            .map(|()| build(index, trailer_index, contents));
+        envelopes.push(checked);
+        index = trailer_index.saturating_add(1);
+    }
+    envelopes
+}
+
 fn read_interchanges(all: &[Segment<'_>]) -> Vec<Result<Interchange, BrokenEnvelope>> {
-    let mut interchanges = Vec::new();
-    let mut index = 0;
-    while index < all.len() {
-        let Some(isa) = at(all, index) else { break };
-        if isa.id != "ISA" {
-            // Whatever stands outside an interchange is reported up to the next ISA.
-            let next = (index.saturating_add(1)..all.len()).find(|i| at(all, *i).is_some_and(|s| s.id == "ISA"));
-            let end = next.unwrap_or(all.len());
-            interchanges.push(Err(broken(all, index, index..end, None, "expected ISA to start an interchange".into())));
-            index = end;
-            continue;
-        }
-        let Some(iea) = trailer(all, index, all.len(), "IEA", "ISA") else {
-            let end = (index.saturating_add(1)..all.len())
-                .find(|i| at(all, *i).is_some_and(|s| s.id == "ISA"))
-                .unwrap_or(all.len());
-            interchanges.push(Err(broken(all, index, index..end, None, "the interchange has no IEA trailer".into())));
-            index = end;
-            continue;
-        };
-        let span = index..iea.saturating_add(1);
-        let groups = read_groups(all, index.saturating_add(1), iea);
-        let checked = check_count(all, iea, 1, groups.len(), "functional groups", span.clone())
-            .and_then(|()| check_control(all, iea, 2, index, 13, span.clone()))
-            .map(|()| Interchange { header: index, trailer: iea, groups });
-        interchanges.push(checked);
-        index = iea.saturating_add(1);
-    }
-    interchanges
+    read_level(
+        all,
+        &INTERCHANGE,
+        0,
+        all.len(),
+        |header, trailer| {
+            let groups = read_groups(all, header.saturating_add(1), trailer);
+            let count = groups.len();
+            (groups, count)
+        },
+        |header, trailer, groups| Interchange { header, trailer, groups },
+    )
 }
 
-fn read_groups(all: &[Segment<'_>], mut index: usize, end: usize) -> Vec<Result<FunctionalGroup, BrokenEnvelope>> {
-    let mut groups = Vec::new();
-    while index < end {
-        let Some(gs) = at(all, index) else { break };
-        if gs.id != "GS" {
-            let next =
-                (index.saturating_add(1)..end).find(|i| at(all, *i).is_some_and(|s| s.id == "GS")).unwrap_or(end);
-            groups.push(Err(broken(all, index, index..next, None, "expected GS to start a functional group".into())));
-            index = next;
-            continue;
-        }
-        let Some(ge) = trailer(all, index, end, "GE", "GS") else {
-            let next =
-                (index.saturating_add(1)..end).find(|i| at(all, *i).is_some_and(|s| s.id == "GS")).unwrap_or(end);
-            groups.push(Err(broken(all, index, index..next, None, "the functional group has no GE trailer".into())));
-            index = next;
-            continue;
-        };
-        let span = index..ge.saturating_add(1);
-        let transactions = read_transactions(all, index.saturating_add(1), ge);
-        let checked = check_count(all, ge, 1, transactions.len(), "transaction sets", span.clone())
-            .and_then(|()| check_control(all, ge, 2, index, 6, span.clone()))
-            .map(|()| FunctionalGroup { header: index, trailer: ge, transactions });
-        groups.push(checked);
-        index = ge.saturating_add(1);
-    }
-    groups
+fn read_groups(all: &[Segment<'_>], start: usize, end: usize) -> Vec<Result<FunctionalGroup, BrokenEnvelope>> {
+    read_level(
+        all,
+        &GROUP,
+        start,
+        end,
+        |header, trailer| {
+            let transactions = read_transactions(all, header.saturating_add(1), trailer);
+            let count = transactions.len();
+            (transactions, count)
+        },
+        |header, trailer, transactions| FunctionalGroup { header, trailer, transactions },
+    )
 }
 
-fn read_transactions(all: &[Segment<'_>], mut index: usize, end: usize) -> Vec<Result<TransactionSet, BrokenEnvelope>> {
-    let mut transactions = Vec::new();
-    while index < end {
-        let Some(st) = at(all, index) else { break };
-        if st.id != "ST" {
-            let next =
-                (index.saturating_add(1)..end).find(|i| at(all, *i).is_some_and(|s| s.id == "ST")).unwrap_or(end);
-            transactions.push(Err(broken(
-                all,
-                index,
-                index..next,
-                None,
-                "expected ST to start a transaction set".into(),
-            )));
-            index = next;
-            continue;
-        }
-        let Some(se) = trailer(all, index, end, "SE", "ST") else {
-            let next =
-                (index.saturating_add(1)..end).find(|i| at(all, *i).is_some_and(|s| s.id == "ST")).unwrap_or(end);
-            transactions.push(Err(broken(
-                all,
-                index,
-                index..next,
-                None,
-                "the transaction set has no SE trailer".into(),
-            )));
-            index = next;
-            continue;
-        };
-        let span = index..se.saturating_add(1);
-        // SE01 counts the segments from ST to SE, both included.
-        let checked = check_count(all, se, 1, span.len(), "segments from ST to SE", span.clone())
-            .and_then(|()| check_control(all, se, 2, index, 2, span.clone()))
-            .map(|()| TransactionSet { header: index, trailer: se });
-        transactions.push(checked);
-        index = se.saturating_add(1);
-    }
-    transactions
+fn read_transactions(all: &[Segment<'_>], start: usize, end: usize) -> Vec<Result<TransactionSet, BrokenEnvelope>> {
+    // SE01 counts the segments from ST to SE, both included.
+    read_level(
+        all,
+        &TRANSACTION,
+        start,
+        end,
+        |header, trailer| ((), trailer.saturating_sub(header).saturating_add(1)),
+        |header, trailer, ()| TransactionSet { header, trailer },
+    )
 }
 
 fn check_count(
@@ -257,4 +276,54 @@ fn check_control(
         header_segment.id, header_segment.position
     );
     Err(broken(all, trailer, span, Some(element), message))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+
+    use super::*;
+
+    const ISA: &str =
+        "ISA*00*          *00*          *ZZ*SUBMITTER      *ZZ*RECEIVER       *250310*1200*^*00501*000000001*0*T*:~";
+
+    fn interchange(control: &str, groups_said: usize, segments_said: usize) -> String {
+        let isa = ISA.replace("000000001", control);
+        format!(
+            "{isa}GS*HC*A*B*20250310*1200*7*X*005010X222A1~ST*837*0001*005010X222A1~BHT*0019~SE*{segments_said}*0001~GE*1*7~IEA*{groups_said}*{control}~"
+        )
+    }
+
+    #[test]
+    fn a_broken_interchange_leaves_the_next_one_readable() {
+        let text = format!("{}{}", interchange("000000001", 2, 3), interchange("000000002", 1, 3));
+        let document = read_document(&text).unwrap();
+        let first = document.interchanges[0].as_ref().unwrap_err();
+        assert_eq!(first.error.to_string(), "segment 7 (`IEA`) element 1: says 2 functional groups, but there are 1");
+        assert_eq!(first.span, 0..7);
+        let second = document.interchanges[1].as_ref().unwrap();
+        let group = second.groups[0].as_ref().unwrap();
+        assert_eq!(group.transactions[0].as_ref().unwrap().body(), 10..11);
+    }
+
+    #[test]
+    fn counts_control_numbers_and_missing_trailers_are_reported() {
+        let text = interchange("000000001", 1, 4);
+        let miscounted = read_document(&text).unwrap();
+        let group = miscounted.interchanges[0].as_ref().unwrap().groups[0].as_ref().unwrap();
+        let set = group.transactions[0].as_ref().unwrap_err();
+        assert_eq!(set.error.message, "says 4 segments from ST to SE, but there are 3");
+
+        let text = interchange("000000001", 1, 3).replace("GE*1*7", "GE*1*8");
+        let wrong_control = read_document(&text).unwrap();
+        let error = &wrong_control.interchanges[0].as_ref().unwrap().groups[0].as_ref().unwrap_err().error;
+        assert_eq!(error.message, "control number `8` does not match GS06 `7` (segment 2)");
+
+        let text = interchange("000000001", 1, 3).replace("SE*3*0001~", "");
+        let no_trailer = read_document(&text).unwrap();
+        let group = no_trailer.interchanges[0].as_ref().unwrap().groups[0].as_ref().unwrap();
+        let set = group.transactions[0].as_ref().unwrap_err();
+        assert_eq!(set.error.to_string(), "segment 3 (`ST`): the transaction set has no SE trailer");
+        assert_eq!(set.span, 2..4, "segment indices from the ST up to the GE");
+    }
 }

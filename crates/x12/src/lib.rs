@@ -17,7 +17,9 @@
 
 mod claims;
 mod compose;
+mod elements;
 mod envelope;
+mod loops;
 pub mod minutes;
 mod segment;
 mod write;

@@ -50,23 +50,33 @@ impl Delimiters {
     }
 }
 
-/// One segment: its id and elements, and where it stands in the file.
+/// One segment: its id and where it stands in the file. Elements are split
+/// from the raw text when asked for, so a large file costs no allocation per
+/// segment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Segment<'a> {
     /// 1-based position in the file.
     pub position: usize,
     /// The segment id, e.g. `CLM`.
     pub id: &'a str,
-    /// Elements 1.., as written (composites not yet split).
-    pub elements: Vec<&'a str>,
     /// The segment as written, without its terminator.
     pub raw: &'a str,
+    /// The element separator the interchange declares.
+    pub separator: char,
 }
 
 impl<'a> Segment<'a> {
+    /// Elements 1.., as written (composites not yet split).
+    pub fn elements(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        self.raw.split(self.separator).skip(1)
+    }
+
     /// Element `n` (1-based), or `""` when absent.
     pub fn element(&self, n: usize) -> &'a str {
-        n.checked_sub(1).and_then(|i| self.elements.get(i)).copied().unwrap_or("")
+        if n == 0 {
+            return "";
+        }
+        self.raw.split(self.separator).nth(n).unwrap_or("")
     }
 
     /// Component `c` (1-based) of element `n`, split on the declared
@@ -91,9 +101,8 @@ pub fn segments<'a>(text: &'a str, delimiters: &Delimiters) -> Vec<Segment<'a>> 
         .filter(|raw| !raw.is_empty())
         .enumerate()
         .map(|(index, raw)| {
-            let mut parts = raw.split(delimiters.element);
-            let id = parts.next().unwrap_or("");
-            Segment { position: index + 1, id, elements: parts.collect(), raw }
+            let id = raw.split(delimiters.element).next().unwrap_or("");
+            Segment { position: index + 1, id, raw, separator: delimiters.element }
         })
         .collect()
 }

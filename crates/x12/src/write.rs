@@ -59,7 +59,7 @@ pub fn write_corrected(document: &Document<'_>, corrections: &[(&ClaimRead, &Cla
             }
             "SE" => {
                 let count = transaction_start.map_or(0, |start| out.len().saturating_sub(start)).saturating_add(1);
-                let mut elements: Vec<Cow<'_, str>> = segment.elements.iter().map(|e| Cow::Borrowed(*e)).collect();
+                let mut elements: Vec<Cow<'_, str>> = segment.elements().map(Cow::Borrowed).collect();
                 if let Some(first) = elements.first_mut() {
                     *first = Cow::Owned(count.to_string());
                 }
@@ -79,13 +79,13 @@ pub fn write_corrected(document: &Document<'_>, corrections: &[(&ClaimRead, &Cla
     Ok(text)
 }
 
-fn join(id: &str, elements: &[Cow<'_, str>], delimiters: &Delimiters) -> String {
+/// A segment's text from its id and elements; X12 drops empty trailing elements.
+pub(crate) fn join<S: AsRef<str>>(id: &str, elements: &[S], delimiters: &Delimiters) -> String {
     let mut text = id.to_owned();
     for element in elements {
         text.push(delimiters.element);
-        text.push_str(element);
+        text.push_str(element.as_ref());
     }
-    // X12 drops empty trailing elements.
     while text.ends_with(delimiters.element) {
         text.pop();
     }
@@ -93,7 +93,7 @@ fn join(id: &str, elements: &[Cow<'_, str>], delimiters: &Delimiters) -> String 
 }
 
 fn set_element<'a>(segment: &Segment<'a>, updates: &[(usize, String)], delimiters: &Delimiters) -> String {
-    let mut elements: Vec<Cow<'a, str>> = segment.elements.iter().map(|e| Cow::Borrowed(*e)).collect();
+    let mut elements: Vec<Cow<'a, str>> = segment.elements().map(Cow::Borrowed).collect();
     for (position, value) in updates {
         let index = position.saturating_sub(1);
         while elements.len() <= index {
