@@ -1,9 +1,14 @@
 //! `payrules`: check outpatient therapy claims against each payer's billing
 //! policy before they are sent.
 
+mod diff;
 mod fix;
+mod generate;
 mod input;
+mod inspect;
+mod kits;
 mod render;
+mod scaffold;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -41,15 +46,35 @@ enum Command {
     Check(CheckArgs),
     /// Write claims back with the fixes that need no review applied (837P in, 837P out).
     Fix(fix::FixArgs),
+    /// Run plugin test kits (every plugins/*/kit when no folder is given) and report coverage.
+    Test(kits::TestArgs),
+    /// Replay claims through two rule sets and report every claim whose outcome changes.
+    Diff(diff::DiffArgs),
+    /// Write realistic synthetic therapy claims across the payers of a rule set.
+    Gen(generate::GenArgs),
+    /// Look at plugin files.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+    /// Create something from a template.
+    #[command(subcommand)]
+    New(NewCommand),
 }
 
-/// Where the rule set and the compiled plugins come from.
-#[derive(clap::Args, Debug)]
-struct RuleSetArgs {
-    /// The rule set; defaults to $PAYRULES_RULES, else the bundled examples/rulesets/default.toml.
-    #[arg(long, env = "PAYRULES_RULES")]
-    rules: Option<PathBuf>,
+#[derive(Subcommand, Debug)]
+enum NewCommand {
+    /// A new payer plugin: its crate, a test kit and a rule set entry.
+    Plugin(scaffold::NewPluginArgs),
+}
 
+#[derive(Subcommand, Debug)]
+enum PluginCommand {
+    /// Show a plugin's name, version, contract, rules, sha256, size and imports.
+    Inspect(inspect::InspectArgs),
+}
+
+/// Where compiled plugins are cached.
+#[derive(clap::Args, Debug)]
+struct CacheArgs {
     /// Where compiled plugins are cached; defaults to $PAYRULES_CACHE_DIR, else ~/.cache/payrules.
     #[arg(long)]
     cache_dir: Option<PathBuf>,
@@ -59,25 +84,49 @@ struct RuleSetArgs {
     no_cache: bool,
 }
 
-impl RuleSetArgs {
-    /// Starts the host and loads the rule set.
-    fn load(&self) -> Result<(Host, std::sync::Arc<payrules_host::RuleSet>)> {
+impl CacheArgs {
+    /// Starts the host with this cache.
+    fn host(&self) -> Result<Host> {
         let cache = if self.no_cache {
             None
         } else {
             self.cache_dir.clone().or_else(CompileCache::default_dir).map(CompileCache::new)
         };
-        let host = Host::new(HostOptions { cache })?;
+        Ok(Host::new(HostOptions { cache })?)
+    }
+}
+
+/// Loads the rule set at `path`, saying where it went wrong.
+fn load_rule_set(host: &Host, path: &Path) -> Result<std::sync::Arc<payrules_host::RuleSet>> {
+    let started = std::time::Instant::now();
+    let rule_set = host.load_rule_set(path).with_context(|| {
+        if path == Path::new(BUNDLED_RULES) && !path.exists() {
+            "the bundled rule set is missing; pass --rules FILE".to_owned()
+        } else {
+            format!("cannot load the rule set {}", path.display())
+        }
+    })?;
+    tracing::info!(elapsed_ms = started.elapsed().as_millis(), rule_set = %rule_set.name, "rule set loaded");
+    Ok(rule_set)
+}
+
+/// Where the rule set and the compiled plugins come from.
+#[derive(clap::Args, Debug)]
+struct RuleSetArgs {
+    /// The rule set; defaults to $PAYRULES_RULES, else the bundled examples/rulesets/default.toml.
+    #[arg(long, env = "PAYRULES_RULES")]
+    rules: Option<PathBuf>,
+
+    #[command(flatten)]
+    cache: CacheArgs,
+}
+
+impl RuleSetArgs {
+    /// Starts the host and loads the rule set.
+    fn load(&self) -> Result<(Host, std::sync::Arc<payrules_host::RuleSet>)> {
+        let host = self.cache.host()?;
         let rules_path = self.rules.clone().unwrap_or_else(|| PathBuf::from(BUNDLED_RULES));
-        let started = std::time::Instant::now();
-        let rule_set = host.load_rule_set(&rules_path).with_context(|| {
-            if self.rules.is_none() && !Path::new(BUNDLED_RULES).exists() {
-                "the bundled rule set is missing; pass --rules FILE".to_owned()
-            } else {
-                "cannot load the rule set".to_owned()
-            }
-        })?;
-        tracing::info!(elapsed_ms = started.elapsed().as_millis(), rule_set = %rule_set.name, "rule set loaded");
+        let rule_set = load_rule_set(&host, &rules_path)?;
         Ok((host, rule_set))
     }
 }
@@ -124,6 +173,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check(&args),
         Command::Fix(args) => fix::fix(&args),
+        Command::Plugin(PluginCommand::Inspect(args)) => inspect::inspect(&args),
+        Command::Gen(args) => generate::generate(&args),
+        Command::Diff(args) => diff::diff(&args),
+        Command::Test(args) => kits::test(&args),
+        Command::New(NewCommand::Plugin(args)) => scaffold::new_plugin(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use payrules_host::{ClaimReport, Receipt, Verdict};
-use payrules_model::{Claim, Finding, LineResult, LineStatus, Outcome};
+use payrules_model::{Claim, Finding, LineResult, Outcome};
 
 /// Renders one claim's report as text; with `explain`, each line's pricing
 /// arithmetic too.
@@ -51,14 +51,6 @@ fn receipt_line(receipt: &Receipt) -> String {
     )
 }
 
-fn status_word(status: LineStatus) -> &'static str {
-    match status {
-        LineStatus::Payable => "payable",
-        LineStatus::Adjusted => "adjusted",
-        LineStatus::Denied => "denied",
-    }
-}
-
 fn lines_table(out: &mut String, claim: &Claim, outcome: &Outcome) {
     let _ = writeln!(
         out,
@@ -73,7 +65,7 @@ fn lines_table(out: &mut String, claim: &Claim, outcome: &Outcome) {
             Some(r) => (
                 r.correct_units.to_string(),
                 r.allowed_units.to_string(),
-                status_word(r.status),
+                r.status.as_str(),
                 r.expected_allowed.to_string(),
                 r.expected_payment.to_string(),
             ),

@@ -11,9 +11,10 @@
     reason = "a test that cannot go on should stop with a message"
 )]
 
-mod cases;
 mod cli;
 mod data;
+mod kits;
+mod lifecycle;
 mod ptp_gen;
 mod sandbox;
 mod scale;

@@ -143,6 +143,35 @@ fn overlapping_date_ranges_for_one_payer_are_refused_at_load() {
     assert!(error.to_string().contains("overlap those of `only` for payer id `MEDICARE`"), "{error}");
 }
 
+#[test]
+fn a_gap_between_one_payers_date_ranges_is_refused_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = support::built("plugins/medicare");
+    let entry = |name: &str, from: &str, to: &str| {
+        format!(
+            "\n[[payer]]\nname = \"{name}\"\npayer_ids = [\"MEDICARE\"]\nplugin = \"{}\"\nsha256 = \"{}\"\neffective_from = {from}\n{to}",
+            plugin.display(),
+            hash(&plugin)
+        )
+    };
+    let rules = dir.path().join("rules.toml");
+    let adjoining = format!(
+        "name = \"dated\"\nversion = \"1\"\n{}{}",
+        entry("y2024", "2024-01-01", "effective_to = 2024-12-31\n"),
+        entry("y2025", "2025-01-01", "")
+    );
+    std::fs::write(&rules, &adjoining).unwrap();
+    support::host().load_rule_set(&rules).expect("adjoining ranges load");
+    std::fs::write(&rules, adjoining.replace("effective_from = 2025-01-01", "effective_from = 2025-02-01")).unwrap();
+    let error = support::host().load_rule_set(&rules).unwrap_err().to_string();
+    assert!(
+        error.contains(
+            "payer id `MEDICARE` has no policy between `y2024` (to 2024-12-31) and `y2025` (from 2025-02-01)"
+        ),
+        "{error}"
+    );
+}
+
 fn evaluated(verdict: &Verdict) -> (payrules_model::Outcome, payrules_host::Receipt) {
     match verdict {
         Verdict::Evaluated { outcome, receipt, .. } => (outcome.clone(), receipt.clone()),

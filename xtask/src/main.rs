@@ -4,6 +4,8 @@
 //!   for `wasm32-unknown-unknown`, then wraps each core module into a
 //!   component with `wit-component`. Output: `target/plugins/<name>.wasm` and
 //!   `target/test-plugins/<name>.wasm`.
+//! - `build-plugin DIR`: the same for one plugin crate outside the workspace
+//!   (as `payrules new plugin --dir` creates), written to `DIR/target/<name>.wasm`.
 //! - `pin RULESET...`: rewrites each `sha256 = "..."` in the rule sets to the
 //!   hash of the plugin file the entry names.
 
@@ -30,6 +32,10 @@ fn main() -> Result<()> {
     let root = workspace_root()?;
     match task.as_str() {
         "build-plugins" => build_plugins(&root),
+        "build-plugin" => {
+            let dir = args.next().map(PathBuf::from).context("usage: cargo xtask build-plugin DIR")?;
+            build_plugin_outside(&root, &dir)
+        }
         "pin" => {
             let files: Vec<PathBuf> = args.map(PathBuf::from).collect();
             if files.is_empty() {
@@ -37,7 +43,7 @@ fn main() -> Result<()> {
             }
             files.iter().try_for_each(|file| pin(file))
         }
-        _ => bail!("usage: cargo xtask build-plugins | cargo xtask pin RULESET.toml..."),
+        _ => bail!("usage: cargo xtask build-plugins | cargo xtask build-plugin DIR | cargo xtask pin RULESET.toml..."),
     }
 }
 
@@ -113,20 +119,58 @@ fn build_plugins(root: &Path) -> Result<()> {
     let target = root.join("target");
     for plugin in &crates {
         let core = target.join(WASM_TARGET).join(PROFILE).join(format!("{}.wasm", plugin.lib_name));
-        let bytes = std::fs::read(&core).with_context(|| format!("reading {}", core.display()))?;
-        let component = wit_component::ComponentEncoder::default()
-            .module(&bytes)
-            .with_context(|| format!("{} is not a module wit-bindgen produced", core.display()))?
-            .validate(true)
-            .encode()
-            .with_context(|| format!("making a component of {}", core.display()))?;
-        let out_dir = target.join(plugin.output_dir);
-        std::fs::create_dir_all(&out_dir)?;
-        let out = out_dir.join(format!("{}.wasm", plugin.output_name));
-        std::fs::write(&out, &component).with_context(|| format!("writing {}", out.display()))?;
-        println!("{:<40} {:>8} bytes  sha256 {}", relative(root, &out), component.len(), sha256(&component));
+        let out = target.join(plugin.output_dir).join(format!("{}.wasm", plugin.output_name));
+        componentize(&core, &out, root)?;
     }
     Ok(())
+}
+
+/// Wraps the core module at `core` into a component at `out`.
+fn componentize(core: &Path, out: &Path, root: &Path) -> Result<()> {
+    let bytes = std::fs::read(core).with_context(|| format!("reading {}", core.display()))?;
+    let component = wit_component::ComponentEncoder::default()
+        .module(&bytes)
+        .with_context(|| format!("{} is not a module wit-bindgen produced", core.display()))?
+        .validate(true)
+        .encode()
+        .with_context(|| format!("making a component of {}", core.display()))?;
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(out, &component).with_context(|| format!("writing {}", out.display()))?;
+    println!("{:<40} {:>8} bytes  sha256 {}", relative(root, out), component.len(), sha256(&component));
+    Ok(())
+}
+
+/// Builds one plugin crate that lives outside the workspace. Its compiled
+/// dependencies are shared in `target/out-of-tree`, so a second plugin
+/// builds quickly.
+fn build_plugin_outside(root: &Path, dir: &Path) -> Result<()> {
+    let manifest_path = dir.join("Cargo.toml");
+    let manifest: toml::Table = toml::from_str(
+        &std::fs::read_to_string(&manifest_path).with_context(|| format!("reading {}", manifest_path.display()))?,
+    )
+    .with_context(|| format!("reading {}", manifest_path.display()))?;
+    let package = manifest.get("package").and_then(|p| p.get("name")).and_then(|n| n.as_str());
+    let lib_name = manifest.get("lib").and_then(|l| l.get("name")).and_then(|n| n.as_str());
+    let (Some(package), Some(lib_name)) = (package, lib_name) else {
+        bail!("{} needs a package name and a [lib] name", manifest_path.display());
+    };
+    let output_name = package.strip_prefix("payrules-plugin-").unwrap_or(package);
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let target_dir = root.join("target/out-of-tree");
+    let status = Command::new(&cargo)
+        .args(["build", "--release", "--target", WASM_TARGET, "--manifest-path"])
+        .arg(&manifest_path)
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .status()
+        .context("running cargo build for the plugin")?;
+    if !status.success() {
+        bail!("building {package} failed ({status})");
+    }
+    let core = target_dir.join(WASM_TARGET).join("release").join(format!("{lib_name}.wasm"));
+    componentize(&core, &dir.join("target").join(format!("{output_name}.wasm")), root)
 }
 
 fn relative(root: &Path, path: &Path) -> String {

@@ -18,6 +18,30 @@ pub enum HostError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoadError {
+    /// A payer entry's required test kit could not be read or run.
+    #[error("payer `{entry}`: its test kit cannot run: {message}")]
+    KitUnusable {
+        /// The payer entry requiring it.
+        entry: String,
+        /// Why.
+        message: String,
+    },
+    /// A payer entry's required test kit has failing cases, so the rule set is not activated.
+    #[error(
+        "payer `{entry}`: {failed} of {total} cases of its test kit `{kit}` fail under this rule set, so it is not activated; first: {first}"
+    )]
+    KitFailed {
+        /// The payer entry requiring it.
+        entry: String,
+        /// The kit folder.
+        kit: PathBuf,
+        /// Cases that failed.
+        failed: usize,
+        /// Cases run.
+        total: usize,
+        /// The first failing case and how it differs.
+        first: String,
+    },
     /// The rule set file could not be read.
     #[error("cannot read rule set `{path}`: {source}")]
     ReadRuleSet {

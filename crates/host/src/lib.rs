@@ -17,6 +17,8 @@ pub mod cache;
 pub mod data;
 mod error;
 mod failure;
+pub mod impact;
+pub mod kit;
 mod plugin;
 mod report;
 pub mod routing;

@@ -124,13 +124,18 @@ pub struct PayerEntryFile {
     /// Reference tables the plugin may consult: `ncci-ptp`, `mue`.
     #[serde(default)]
     pub data: Vec<String>,
+    /// A test kit folder, relative to the rule set, whose cases must all pass
+    /// under this rule set before it is used.
+    #[serde(default)]
+    pub kit: Option<PathBuf>,
     /// The payer configuration handed to the plugin.
     #[serde(default)]
     pub config: toml::Table,
 }
 
-/// Reads and checks a rule set file: its shape, its dates, and that no two
-/// entries serve one payer id on one date.
+/// Reads and checks a rule set file: its shape, its dates, that no two
+/// entries serve one payer id on one date, and that one payer id's entries
+/// leave no gap between them.
 pub fn read_rule_set(path: &Path) -> Result<RuleSetFile, LoadError> {
     let text =
         std::fs::read_to_string(path).map_err(|source| LoadError::ReadRuleSet { path: path.to_path_buf(), source })?;
@@ -187,7 +192,32 @@ pub fn read_rule_set(path: &Path) -> Result<RuleSetFile, LoadError> {
             }
         }
     }
+    check_adjoining(&file.payers).map_err(invalid)?;
     Ok(file)
+}
+
+/// A payer id's entries must adjoin: each range starts the day after the one
+/// before it ends, so no date of service between them falls to no policy.
+fn check_adjoining(payers: &[PayerEntryFile]) -> Result<(), String> {
+    let mut ids: Vec<&String> = payers.iter().flat_map(|p| &p.payer_ids).collect();
+    ids.sort();
+    ids.dedup();
+    for id in ids {
+        let mut entries: Vec<&PayerEntryFile> = payers.iter().filter(|p| p.payer_ids.contains(id)).collect();
+        entries.sort_by_key(|p| p.effective_from);
+        for pair in entries.windows(2) {
+            let (Some(earlier), Some(later)) = (pair.first(), pair.get(1)) else { continue };
+            if let Some(to) = earlier.effective_to
+                && later.effective_from.days_since(to) > 1
+            {
+                return Err(format!(
+                    "payer id `{id}` has no policy between `{}` (to {to}) and `{}` (from {}); each entry must start the day after the one before it ends",
+                    earlier.name, later.name, later.effective_from
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn ranges_overlap(a: &PayerEntryFile, b: &PayerEntryFile) -> bool {

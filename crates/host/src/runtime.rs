@@ -15,6 +15,7 @@ use crate::data::mue::MueTable;
 use crate::data::ptp::PtpTable;
 use crate::data::rvu::RvuTable;
 use crate::data::{GrantedData, Grants, Period, ReferenceTables};
+use crate::kit::read_kit;
 
 use crate::cache::CompileCache;
 use crate::error::{HostError, LoadError};
@@ -162,14 +163,38 @@ impl Host {
                 data,
             });
         }
-        Ok(Arc::new(RuleSet {
+        let rule_set = Arc::new(RuleSet {
             name: file.name,
             version: file.version,
             description: file.description,
             path: path.to_path_buf(),
             limits,
             entries,
-        }))
+        });
+        for entry in &file.payers {
+            if let Some(kit) = &entry.kit {
+                self.require_kit(&rule_set, &entry.name, &base.join(kit))?;
+            }
+        }
+        Ok(rule_set)
+    }
+
+    /// Runs the kit in `dir` under `rule_set`; any failing case refuses the rule set.
+    fn require_kit(&self, rule_set: &Arc<RuleSet>, entry: &str, dir: &Path) -> Result<(), LoadError> {
+        let unusable = |message: String| LoadError::KitUnusable { entry: entry.to_owned(), message };
+        let kit = read_kit(dir).map_err(|e| unusable(e.to_string()))?;
+        let report = kit.run(&mut self.evaluator(Arc::clone(rule_set))).map_err(|e| unusable(e.to_string()))?;
+        if let Some(first) = report.cases.iter().find(|c| !c.passed()) {
+            return Err(LoadError::KitFailed {
+                entry: entry.to_owned(),
+                kit: dir.to_path_buf(),
+                failed: report.failed(),
+                total: report.cases.len(),
+                first: format!("{}: {}: {}", first.file, first.name, first.differences.join("; ")),
+            });
+        }
+        tracing::info!(entry, kit = %dir.display(), cases = report.cases.len(), "test kit passed");
+        Ok(())
     }
 
     /// Loads a plugin on its own, without a rule set or a pin, to look at it.

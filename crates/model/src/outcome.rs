@@ -18,6 +18,17 @@ pub enum LineStatus {
     Denied,
 }
 
+impl LineStatus {
+    /// The status as reports write it: `payable`, `adjusted` or `denied`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineStatus::Payable => "payable",
+            LineStatus::Adjusted => "adjusted",
+            LineStatus::Denied => "denied",
+        }
+    }
+}
+
 /// One step of the pricing arithmetic.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

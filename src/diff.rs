@@ -1,0 +1,197 @@
+//! `payrules diff`: replays a corpus of claims through a base and a candidate
+//! rule set and reports every claim whose outcome changed, then sums the
+//! change by payer and by rule, with the dollar impact.
+//!
+//! It streams: claims are read (JSON Lines a line at a time), replayed and
+//! reported one by one, and only the summary is kept, so a corpus of any
+//! size runs in constant memory. Output follows input order, so the same
+//! corpus and rule sets always give the same report.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+
+use anyhow::Result;
+use payrules_host::impact::{ClaimImpact, FindingKey, ImpactSummary, compare_reports};
+use payrules_model::Money;
+use serde_json::json;
+
+use crate::{CacheArgs, EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_FINDINGS, Format, input, load_rule_set};
+
+/// Arguments of `payrules diff`.
+#[derive(clap::Args, Debug)]
+pub struct DiffArgs {
+    /// The rule set in force now.
+    #[arg(long)]
+    base: PathBuf,
+
+    /// The rule set to compare with it.
+    #[arg(long)]
+    candidate: PathBuf,
+
+    /// Claim files (JSON, TOML, JSON Lines or 837P); `-` reads standard input.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+
+    /// Output format: changed claims and a summary, or one JSON object per
+    /// claim (changed or not) and a last one with the summary.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+
+    #[command(flatten)]
+    cache: CacheArgs,
+}
+
+/// How often the progress line is redrawn, in claims.
+const PROGRESS_EVERY: u64 = 500;
+
+fn signed(amount: Money) -> String {
+    if amount < Money::ZERO {
+        format!("-${}", Money::ZERO.checked_sub(amount).unwrap_or(amount))
+    } else {
+        format!("+${amount}")
+    }
+}
+
+fn finding_text(finding: &FindingKey) -> String {
+    let line = finding.line.map_or_else(|| "claim".to_owned(), |l| format!("line {l}"));
+    let denial = finding.denial.as_deref().map_or_else(String::new, |d| format!(", {d}"));
+    format!("{} {line} ({}{denial})", finding.rule_id, finding.severity)
+}
+
+fn impact_block(source: &str, impact: &ClaimImpact) -> String {
+    let mut text = format!("claim {}  payer {}  from {source}\n", impact.claim_id, impact.payer_id);
+    if impact.base_status != impact.candidate_status {
+        text.push_str(&format!("  verdict: {} -> {}\n", impact.base_status, impact.candidate_status));
+    }
+    for finding in &impact.findings_added {
+        text.push_str(&format!("  + {}\n", finding_text(finding)));
+    }
+    for finding in &impact.findings_removed {
+        text.push_str(&format!("  - {}\n", finding_text(finding)));
+    }
+    for change in &impact.lines {
+        text.push_str(&format!("  line {} {}: {} -> {}\n", change.line, change.what, change.base, change.candidate));
+    }
+    text.push_str(&format!(
+        "  expected payment: ${} -> ${} ({})\n",
+        impact.base_payment,
+        impact.candidate_payment,
+        signed(impact.payment_change)
+    ));
+    text
+}
+
+fn summary_text(summary: &ImpactSummary, base: &str, candidate: &str) -> String {
+    let mut text = format!(
+        "{} claim(s) replayed from {base} to {candidate}: {} changed, {} could not be read; expected payment {}\n",
+        summary.claims,
+        summary.changed,
+        summary.unreadable,
+        signed(summary.payment_change)
+    );
+    if !summary.by_payer.is_empty() {
+        text.push_str("  by payer:\n");
+        for (payer, tally) in &summary.by_payer {
+            text.push_str(&format!(
+                "    {payer:<16} {:>7} claim(s)  {:>14}\n",
+                tally.claims,
+                signed(tally.payment_change)
+            ));
+        }
+    }
+    if !summary.by_rule.is_empty() {
+        text.push_str("  by rule (claims where it newly fires / no longer fires):\n");
+        for (rule, tally) in &summary.by_rule {
+            text.push_str(&format!(
+                "    {rule:<28} +{:<6} -{:<6} {:>14}\n",
+                tally.added,
+                tally.removed,
+                signed(tally.payment_change)
+            ));
+        }
+    }
+    text
+}
+
+/// Runs `payrules diff`.
+pub fn diff(args: &DiffArgs) -> Result<u8> {
+    let host = args.cache.host()?;
+    let base_rules = load_rule_set(&host, &args.base)?;
+    let candidate_rules = load_rule_set(&host, &args.candidate)?;
+    let names = (
+        format!("{}@{}", base_rules.name, base_rules.version),
+        format!("{}@{}", candidate_rules.name, candidate_rules.version),
+    );
+    let mut base = host.evaluator(base_rules);
+    let mut candidate = host.evaluator(candidate_rules);
+
+    let progress = std::io::stderr().is_terminal();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut summary = ImpactSummary::default();
+    for file in &args.files {
+        for claim_input in input::read_claims(file) {
+            match &claim_input.claim {
+                Err(error) => {
+                    summary.record_unreadable();
+                    match args.format {
+                        Format::Table => writeln!(
+                            out,
+                            "{}",
+                            crate::render::input_error_block(
+                                &claim_input.source,
+                                claim_input.claim_id.as_deref(),
+                                error
+                            )
+                        )?,
+                        Format::Json => writeln!(
+                            out,
+                            "{}",
+                            json!({ "source": claim_input.source, "claim_id": claim_input.claim_id, "status": "invalid-input", "error": error })
+                        )?,
+                    }
+                }
+                Ok(claim) => {
+                    let impact = compare_reports(&base.evaluate(claim), &candidate.evaluate(claim));
+                    summary.record(impact.as_ref());
+                    match (args.format, &impact) {
+                        (Format::Table, Some(impact)) => {
+                            writeln!(out, "{}", impact_block(&claim_input.source, impact))?
+                        }
+                        (Format::Table, None) => {}
+                        (Format::Json, Some(impact)) => {
+                            let mut value = serde_json::to_value(impact)?;
+                            if let Some(object) = value.as_object_mut() {
+                                object.insert("source".to_owned(), json!(claim_input.source));
+                                object.insert("status".to_owned(), json!("changed"));
+                            }
+                            writeln!(out, "{value}")?;
+                        }
+                        (Format::Json, None) => writeln!(
+                            out,
+                            "{}",
+                            json!({ "source": claim_input.source, "claim_id": claim.id, "status": "unchanged" })
+                        )?,
+                    }
+                }
+            }
+            if progress && summary.claims % PROGRESS_EVERY == 0 {
+                eprint!("\r{} claims replayed, {} changed", summary.claims, summary.changed);
+            }
+        }
+    }
+    if progress {
+        eprint!("\r\x1b[2K");
+    }
+    match args.format {
+        Format::Table => write!(out, "{}", summary_text(&summary, &names.0, &names.1))?,
+        Format::Json => writeln!(out, "{}", json!({ "summary": summary, "base": names.0, "candidate": names.1 }))?,
+    }
+    out.flush()?;
+    Ok(if summary.unreadable > 0 {
+        EXIT_BAD_INPUT
+    } else if summary.changed > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}

@@ -1,0 +1,198 @@
+//! The policy lifecycle through the CLI: synthetic claims (`gen`), the impact
+//! of a candidate rule set (`diff`), `plugin inspect`, and the walk a new
+//! payer takes: `new plugin` -> build -> `test` -> `check`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{self, payrules, text};
+
+fn json_lines(bytes: &[u8]) -> Vec<Value> {
+    text(bytes).lines().map(|l| serde_json::from_str(l).expect("a JSON object per line")).collect()
+}
+
+#[test]
+fn gen_is_deterministic_and_spreads_claims_over_the_payers() {
+    let first = payrules(&["gen", "--count", "400", "--seed", "11"]);
+    let again = payrules(&["gen", "--count", "400", "--seed", "11"]);
+    let other = payrules(&["gen", "--count", "400", "--seed", "12"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert_eq!(first.stdout, again.stdout, "the same seed gives the same claims");
+    assert_ne!(first.stdout, other.stdout, "another seed gives other claims");
+    let claims = json_lines(&first.stdout);
+    assert_eq!(claims.len(), 400);
+    let mut per_payer: BTreeMap<String, usize> = BTreeMap::new();
+    for claim in &claims {
+        *per_payer.entry(claim["payer"]["id"].as_str().unwrap().to_owned()).or_default() += 1;
+    }
+    // Seven payer ids in force in 2025, chosen uniformly: each near 400 / 7 = 57.
+    assert_eq!(per_payer.len(), 7, "{per_payer:?}");
+    assert!(per_payer.values().all(|n| (25..=95).contains(n)), "{per_payer:?}");
+
+    // Every generated claim reads and is checked; some carry the injected errors.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gen.jsonl");
+    std::fs::write(&file, &first.stdout).unwrap();
+    let checked = payrules(&["check", "--format", "json", file.to_str().unwrap()]);
+    let records = json_lines(&checked.stdout);
+    assert_eq!(records.len(), 400);
+    assert!(records.iter().all(|r| r["status"] == "evaluated"), "every claim is valid and routed");
+    let units_over = records
+        .iter()
+        .filter(|r| r["outcome"]["findings"].as_array().unwrap().iter().any(|f| f["rule_id"] == "MCR-UNITS-OVER"))
+        .count();
+    assert!(units_over > 0, "the 8% over-billed unit shows on Medicare claims");
+
+    // The same claims as one 837P interchange read back to the same count.
+    let x12 = payrules(&["gen", "--count", "50", "--seed", "11", "--format", "x12"]);
+    let x12_file = dir.path().join("gen.837");
+    std::fs::write(&x12_file, &x12.stdout).unwrap();
+    let checked = payrules(&["check", "--format", "json", x12_file.to_str().unwrap()]);
+    let records = json_lines(&checked.stdout);
+    assert_eq!(records.len(), 50);
+    assert!(records.iter().all(|r| r["status"] == "evaluated"), "{}", text(&checked.stdout));
+}
+
+#[test]
+fn diff_reports_the_claims_a_contract_change_moves_and_sums_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus.jsonl");
+    let generated = payrules(&["gen", "--count", "600", "--seed", "5"]);
+    std::fs::write(&corpus, &generated.stdout).unwrap();
+    let corpus = corpus.to_str().unwrap();
+
+    // A rule set against itself changes nothing.
+    let same = payrules(&[
+        "diff",
+        "--base",
+        "examples/rulesets/default.toml",
+        "--candidate",
+        "examples/rulesets/default.toml",
+        corpus,
+    ]);
+    assert_eq!(same.status.code(), Some(0), "{}", text(&same.stdout));
+    assert!(text(&same.stdout).contains("600 claim(s) replayed from default@2026.1 to default@2026.1: 0 changed"));
+
+    let args = [
+        "diff",
+        "--base",
+        "examples/rulesets/default.toml",
+        "--candidate",
+        "examples/rulesets/candidate.toml",
+        "--format",
+        "json",
+        corpus,
+    ];
+    let output = payrules(&args);
+    assert_eq!(output.status.code(), Some(1), "changes exit 1 like diff(1): {}", text(&output.stderr));
+    let records = json_lines(&output.stdout);
+    assert_eq!(records.len(), 601, "one record per claim, then the summary");
+    let summary = &records[600]["summary"];
+    let changed: Vec<&Value> = records[..600].iter().filter(|r| r["status"] == "changed").collect();
+    assert_eq!(summary["changed"].as_u64(), Some(changed.len() as u64));
+    // Only the two payers whose contracts changed move.
+    let payers: Vec<&str> = summary["by_payer"].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(payers, ["ACME-PPO", "SUMMIT-HMO"]);
+    // ACME-PPO's cap falls from 4 to 3 timed units: the cap rule newly fires, never the reverse.
+    assert!(summary["by_rule"]["COM-UNITS-CAP"]["added"].as_u64().unwrap() > 0);
+    assert_eq!(summary["by_rule"]["COM-UNITS-CAP"]["removed"], 0);
+    // SUMMIT-HMO dropped the 97140-with-97110 pair: that bundling finding only goes away.
+    assert_eq!(summary["by_rule"]["COM-BUNDLED-PAIR"]["added"], 0);
+    // The dollar impact is the sum of the claims' changes, to the cent.
+    let cents = |v: &Value| -> i64 {
+        let text = v.as_str().unwrap();
+        let negative = text.starts_with('-');
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        digits.parse::<i64>().unwrap() * if negative { -1 } else { 1 }
+    };
+    let total: i64 = changed.iter().map(|r| cents(&r["payment_change"])).sum();
+    assert_eq!(total, cents(&summary["payment_change"]));
+
+    // Deterministic: the same replay gives the same bytes.
+    assert_eq!(payrules(&args).stdout, output.stdout);
+}
+
+#[test]
+fn inspect_shows_what_a_plugin_declares_and_imports() {
+    let output = payrules(&["plugin", "inspect", "target/plugins/medicare.wasm"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    for expected in [
+        "plugin medicare@0.1.0",
+        "contract  payrules:policy@0.2.0",
+        "imports   payrules:policy/types@0.2.0, payrules:policy/reference-data@0.2.0",
+        "only the contract: no WASI, no clock, no I/O",
+        "MCR-UNITS-OVER",
+        "source: CMS 100-04 ch.5 20.2",
+    ] {
+        assert!(stdout.contains(expected), "{expected}\n{stdout}");
+    }
+    let sha = payrules_host::sha256_hex(&std::fs::read(support::built("plugins/medicare")).unwrap());
+    assert!(stdout.contains(&format!("sha256    {sha}")), "{stdout}");
+
+    let legacy = payrules(&["plugin", "inspect", "--format", "json", "target/test-plugins/legacy.wasm"]);
+    let value: Value = serde_json::from_slice(&legacy.stdout).unwrap();
+    assert_eq!(value["contract_version"], "0.1.0");
+    assert_eq!(value["imports_beyond_contract"], Value::Array(Vec::new()));
+}
+
+#[track_caller]
+fn succeeds(command: &mut Command) -> String {
+    let output = command.output().expect("runs");
+    assert!(
+        output.status.success(),
+        "{command:?}\nstdout:\n{}\nstderr:\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    text(&output.stdout)
+}
+
+#[test]
+fn a_new_payer_walks_from_scaffold_to_check() {
+    let xtask = support::root().join("target/debug/xtask");
+    assert!(
+        xtask.exists(),
+        "{} is missing: scripts/test.sh builds it with `cargo xtask build-plugins`",
+        xtask.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("acme-west");
+    let plugin_arg = plugin.to_str().unwrap();
+
+    let created = payrules(&["new", "plugin", "acme-west", "--dir", plugin_arg]);
+    assert_eq!(created.status.code(), Some(0), "{}", text(&created.stderr));
+    assert!(text(&created.stdout).contains("cargo xtask build-plugin"), "{}", text(&created.stdout));
+    let again = payrules(&["new", "plugin", "acme-west", "--dir", plugin_arg]);
+    assert_eq!(again.status.code(), Some(2), "an existing plugin is not overwritten");
+
+    succeeds(Command::new(&xtask).args(["build-plugin", plugin_arg]));
+    succeeds(Command::new(&xtask).arg("pin").arg(plugin.join("rules.toml")));
+
+    let tested = payrules(&["test", plugin.join("kit").to_str().unwrap()]);
+    assert_eq!(tested.status.code(), Some(0), "{}", text(&tested.stdout));
+    assert!(text(&tested.stdout).contains("rules fired: 3 of 3 declared"), "{}", text(&tested.stdout));
+
+    let claim = dir.path().join("claim.json");
+    std::fs::write(
+        &claim,
+        r#"{ "id": "AW-1", "payer": { "id": "ACME-WEST", "name": "Acme West", "kind": "commercial" },
+             "patient": { "id": "P1", "birth_date": "1970-01-01" },
+             "billing_provider": { "npi": "1234567893" }, "rendering_provider": { "npi": "1245319599", "role": "therapist" },
+             "lines": [ { "number": 1, "date_of_service": "2025-06-02", "procedure": "97110", "modifiers": ["GP"],
+                          "units": 2, "charge": "90.00", "minutes": { "total": 20 } } ] }"#,
+    )
+    .unwrap();
+    let rules = plugin.join("rules.toml");
+    let checked = payrules(&["check", "--format", "json", "--rules", rules.to_str().unwrap(), claim.to_str().unwrap()]);
+    let record: Value = serde_json::from_slice(&checked.stdout).unwrap();
+    assert_eq!(record["outcome"]["findings"][0]["rule_id"], "ACME-WEST-UNITS", "{record}");
+    assert_eq!(record["outcome"]["lines"][0]["correct_units"], 1);
+
+    let inspected = payrules(&["plugin", "inspect", plugin.join("target/acme-west.wasm").to_str().unwrap()]);
+    assert!(text(&inspected.stdout).contains("only the contract"), "{}", text(&inspected.stdout));
+    assert!(Path::new(&plugin.join("Cargo.lock")).exists(), "the scaffold keeps the checkout's versions");
+}
