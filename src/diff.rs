@@ -44,6 +44,41 @@ pub struct DiffArgs {
 /// How often the progress line is redrawn, in claims.
 const PROGRESS_EVERY: u64 = 500;
 
+/// The progress line drawn on a terminal: a bar when the number of claims is
+/// known beforehand (JSON Lines files, counted by their lines), else a count.
+struct Progress {
+    total: Option<u64>,
+}
+
+impl Progress {
+    fn new(files: &[PathBuf]) -> Progress {
+        let mut total = Some(0u64);
+        for file in files {
+            let lines = matches!(file.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson"))
+                .then(|| std::fs::File::open(file).ok())
+                .flatten()
+                .map(|f| {
+                    use std::io::BufRead as _;
+                    std::io::BufReader::new(f).lines().map_while(Result::ok).filter(|l| !l.trim().is_empty()).count()
+                });
+            total = total.zip(lines).map(|(sum, n)| sum + n as u64);
+        }
+        Progress { total }
+    }
+
+    fn draw(&self, done: u64, changed: u64) {
+        const WIDTH: u64 = 30;
+        match self.total {
+            Some(total) if total > 0 => {
+                let filled = (done.min(total) * WIDTH / total) as usize;
+                let bar = format!("{}{}", "#".repeat(filled), ".".repeat(WIDTH as usize - filled));
+                eprint!("\r[{bar}] {:>3}%  {done}/{total} claims, {changed} changed", done * 100 / total);
+            }
+            _ => eprint!("\r{done} claims replayed, {changed} changed"),
+        }
+    }
+}
+
 fn signed(amount: Money) -> String {
     if amount < Money::ZERO {
         format!("-${}", Money::ZERO.checked_sub(amount).unwrap_or(amount))
@@ -125,7 +160,7 @@ pub fn diff(args: &DiffArgs) -> Result<u8> {
     let mut base = host.evaluator(base_rules);
     let mut candidate = host.evaluator(candidate_rules);
 
-    let progress = std::io::stderr().is_terminal();
+    let progress = std::io::stderr().is_terminal().then(|| Progress::new(&args.files));
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut summary = ImpactSummary::default();
     for file in &args.files {
@@ -174,12 +209,14 @@ pub fn diff(args: &DiffArgs) -> Result<u8> {
                     }
                 }
             }
-            if progress && summary.claims % PROGRESS_EVERY == 0 {
-                eprint!("\r{} claims replayed, {} changed", summary.claims, summary.changed);
+            if let Some(progress) = &progress
+                && summary.claims % PROGRESS_EVERY == 0
+            {
+                progress.draw(summary.claims, summary.changed);
             }
         }
     }
-    if progress {
+    if progress.is_some() {
         eprint!("\r\x1b[2K");
     }
     match args.format {
