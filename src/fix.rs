@@ -39,13 +39,8 @@ enum ClaimFate {
 /// Runs `payrules fix`; the summary goes to standard error.
 pub fn fix(args: &FixArgs) -> Result<u8> {
     let name = args.file.display().to_string();
-    let text = if args.file.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map(|_| text)
-    } else {
-        std::fs::read_to_string(&args.file)
-    }
-    .with_context(|| format!("cannot read {name}"))?;
+    let (text, encoding) =
+        crate::input::read_text_and_encoding(&args.file).map_err(|error| anyhow::anyhow!("{name}: {error}"))?;
     if !payrules_x12::is_x12(&text) {
         bail!(
             "{name}: payrules fix writes X12 837P files back, and this file does not start with an ISA segment; for JSON or TOML claims, `payrules check --format json` lists every fix"
@@ -111,9 +106,11 @@ pub fn fix(args: &FixArgs) -> Result<u8> {
     }
     let pairs: Vec<(&ClaimRead, &Claim)> = corrected.iter().map(|(read, claim)| (*read, claim)).collect();
     let output = write_corrected(&document, &pairs).with_context(|| format!("{name}: cannot write the corrections"))?;
+    // Written back in the encoding it came in, so untouched segments keep their bytes.
+    let bytes = crate::input::encode_text(&output, encoding);
     match &args.output {
-        Some(path) => std::fs::write(path, output).with_context(|| format!("cannot write {}", path.display()))?,
-        None => std::io::stdout().lock().write_all(output.as_bytes())?,
+        Some(path) => std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?,
+        None => std::io::stdout().lock().write_all(&bytes)?,
     }
 
     let count = |wanted: fn(&ClaimFate) -> bool| fates.iter().filter(|f| wanted(f)).count();

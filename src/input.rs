@@ -33,15 +33,9 @@ pub fn read_claims(path: &Path) -> ClaimInputs {
     if matches!(path.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson")) {
         return read_json_lines(name, path);
     }
-    let text = if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map(|_| text)
-    } else {
-        std::fs::read_to_string(path)
-    };
-    let text = match text {
+    let text = match read_text(path) {
         Ok(text) => text,
-        Err(error) => return one(file_error(&name, format!("cannot read the file: {error}"))),
+        Err(error) => return one(file_error(&name, error)),
     };
     if payrules_x12::is_x12(&text) {
         return Box::new(read_x12(&name, &text).into_iter());
@@ -66,6 +60,53 @@ pub fn x12_input(name: &str, read: payrules_x12::ClaimRead) -> ClaimInput {
         format!("{name}: {}", problems.join("; "))
     });
     ClaimInput { source: format!("{name}: segment {}", read.segment), claim_id: read.claim_id, claim }
+}
+
+/// The whole text of `path` (`-` for standard input).
+pub fn read_text(path: &Path) -> Result<String, String> {
+    read_text_and_encoding(path).map(|(text, _)| text)
+}
+
+/// How a file's bytes were decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// UTF-8 (which includes plain ASCII).
+    Utf8,
+    /// ISO-8859-1: an X12 file that is not UTF-8. Each byte is one character,
+    /// so the text encodes back to the same bytes.
+    Latin1,
+}
+
+/// The whole text of `path` and how it was decoded. X12 files are often
+/// Latin-1 rather than UTF-8; an X12 file that is not valid UTF-8 is read
+/// as Latin-1, since its delimiters and codes are ASCII either way.
+pub fn read_text_and_encoding(path: &Path) -> Result<(String, TextEncoding), String> {
+    let bytes = if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map(|_| bytes)
+    } else {
+        std::fs::read(path)
+    }
+    .map_err(|error| format!("cannot read the file: {error}"))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok((text, TextEncoding::Utf8)),
+        Err(error) => {
+            let latin1: String = error.as_bytes().iter().map(|b| char::from(*b)).collect();
+            if payrules_x12::is_x12(&latin1) {
+                Ok((latin1, TextEncoding::Latin1))
+            } else {
+                Err(format!("cannot read the file: {}", error.utf8_error()))
+            }
+        }
+    }
+}
+
+/// `text` in `encoding`; a character Latin-1 cannot hold becomes `?`.
+pub fn encode_text(text: &str, encoding: TextEncoding) -> Vec<u8> {
+    match encoding {
+        TextEncoding::Utf8 => text.as_bytes().to_vec(),
+        TextEncoding::Latin1 => text.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect(),
+    }
 }
 
 fn one(input: ClaimInput) -> ClaimInputs {

@@ -152,3 +152,32 @@ fn fix_refuses_a_file_that_is_not_x12() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("does not start with an ISA segment"), "{}", text(&output.stderr));
 }
+
+#[test]
+fn a_latin1_837p_is_read_and_written_back_in_latin1() {
+    // Many clearinghouse files are ISO-8859-1, not UTF-8: an É in a name.
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read(support::root().join("examples/x12/therapy-fixes.837")).unwrap();
+    let latin1: Vec<u8> = String::from_utf8(original)
+        .unwrap()
+        .replace("SMITH*JOHN", "SM\u{c9}TH*JOHN")
+        .chars()
+        .map(|c| c as u8)
+        .collect();
+    assert!(String::from_utf8(latin1.clone()).is_err(), "the fixture is not UTF-8");
+    let input = dir.path().join("latin1.837");
+    std::fs::write(&input, &latin1).unwrap();
+    let fixed = dir.path().join("fixed.837");
+    let output = payrules(&["fix", input.to_str().unwrap(), "-o", fixed.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let written = std::fs::read(&fixed).unwrap();
+    assert!(written.windows(4).any(|w| w == b"SM\xc9T"), "the name keeps its single Latin-1 byte");
+    let utf8_fixed = payrules(&["fix", "examples/x12/therapy-fixes.837"]).stdout;
+    let expected: Vec<u8> = String::from_utf8(utf8_fixed)
+        .unwrap()
+        .replace("SMITH*JOHN", "SM\u{c9}TH*JOHN")
+        .chars()
+        .map(|c| c as u8)
+        .collect();
+    assert_eq!(written, expected, "the same corrections, and every other byte as it was");
+}
