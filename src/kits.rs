@@ -98,6 +98,8 @@ fn run_one(host: &Host, dir: &Path, rule_sets: &mut HashMap<PathBuf, Arc<RuleSet
     let declared: Vec<&str> = plugin.info.rules.iter().map(|r| r.id.as_str()).collect();
     let fired = declared.iter().filter(|id| report.fired.contains(**id)).count();
     let mut lines = Vec::new();
+    let fired_ids: Vec<&str> = report.fired.iter().map(String::as_str).collect();
+    lines.push(format!("fired: {}", if fired_ids.is_empty() { "none".to_owned() } else { fired_ids.join(", ") }));
     for id in declared.iter().filter(|id| !report.fired.contains(**id)) {
         match kit.elsewhere.get(*id) {
             Some(test) => lines.push(format!("never fired: {id} (covered elsewhere: {test})")),
