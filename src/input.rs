@@ -54,7 +54,7 @@ fn read_x12(name: &str, text: &str) -> Vec<ClaimInput> {
 }
 
 /// One claim read from an 837P as a [`ClaimInput`].
-pub fn x12_input(name: &str, read: payrules_x12::ClaimRead) -> ClaimInput {
+fn x12_input(name: &str, read: payrules_x12::ClaimRead) -> ClaimInput {
     let claim = read.claim.map_err(|problems| {
         let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
         format!("{name}: {}", problems.join("; "))

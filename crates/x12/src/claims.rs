@@ -26,8 +26,6 @@ pub struct ClaimRead {
     pub claim: Result<Claim, Vec<X12Error>>,
     /// Indices of the claim's segments (CLM up to the next CLM, HL or SE).
     pub span: Range<usize>,
-    /// Index of the ST segment of the claim's transaction set.
-    pub transaction: usize,
 }
 
 /// Whether `text` looks like X12: it starts with an ISA segment.
@@ -53,7 +51,7 @@ pub fn read_claims(document: &Document<'_>) -> Vec<ClaimRead> {
                     report_broken(all, &BrokenEnvelope { error, span }, &mut reads);
                     continue;
                 }
-                let mut walk = Walk::new(&document.delimiters, all, transaction.header);
+                let mut walk = Walk::new(&document.delimiters);
                 for index in transaction.body() {
                     if let Some(segment) = all.get(index) {
                         walk.segment(index, segment);
@@ -102,7 +100,6 @@ fn check_837p(st: &Segment<'_>, gs: &Segment<'_>) -> Result<(), X12Error> {
 /// it holds no CLM.
 fn report_broken(all: &[Segment<'_>], broken: &BrokenEnvelope, reads: &mut Vec<ClaimRead>) {
     let header = broken.span.start;
-    let transaction_of = |index: usize| (header..=index).rev().find(|i| all.get(*i).is_some_and(|s| s.id == "ST"));
     let before = reads.len();
     for index in broken.span.clone() {
         if let Some(clm) = all.get(index).filter(|s| s.id == "CLM") {
@@ -112,7 +109,6 @@ fn report_broken(all: &[Segment<'_>], broken: &BrokenEnvelope, reads: &mut Vec<C
                 segment: clm.position,
                 claim: Err(vec![broken.error.clone()]),
                 span: index..index.saturating_add(1),
-                transaction: transaction_of(index).unwrap_or(header),
             });
         }
     }
@@ -122,7 +118,6 @@ fn report_broken(all: &[Segment<'_>], broken: &BrokenEnvelope, reads: &mut Vec<C
             segment: all.get(header).map_or(header.saturating_add(1), |s| s.position),
             claim: Err(vec![broken.error.clone()]),
             span: broken.span.clone(),
-            transaction: header,
         });
     }
 }

@@ -111,7 +111,7 @@ fn broken(
 ) -> BrokenEnvelope {
     let error = match at(all, index) {
         Some(segment) => X12Error::at(segment, element, message),
-        None => X12Error { segment: index.saturating_add(1), id: String::new(), element, component: None, message },
+        None => X12Error { element, ..X12Error::new(index.saturating_add(1), "", message) },
     };
     BrokenEnvelope { error, span }
 }

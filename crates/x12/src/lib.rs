@@ -55,15 +55,24 @@ fn location(element: Option<usize>, component: Option<usize>) -> String {
 }
 
 impl X12Error {
+    /// An error at the segment at `position` with `id`, not yet at an element.
+    pub fn new(position: usize, id: &str, message: impl Into<String>) -> X12Error {
+        X12Error { segment: position, id: id.to_owned(), element: None, component: None, message: message.into() }
+    }
+
+    /// The same error, at element `element`.
+    pub fn in_element(self, element: usize) -> X12Error {
+        X12Error { element: Some(element), ..self }
+    }
+
+    /// The same error, at one component of a composite element.
+    pub fn in_component(self, element: usize, component: usize) -> X12Error {
+        X12Error { element: Some(element), component: Some(component), ..self }
+    }
+
     /// An error at `segment`.
     pub fn at(segment: &Segment<'_>, element: Option<usize>, message: impl Into<String>) -> X12Error {
-        X12Error {
-            segment: segment.position,
-            id: segment.id.to_owned(),
-            element,
-            component: None,
-            message: message.into(),
-        }
+        X12Error { element, ..X12Error::new(segment.position, segment.id, message) }
     }
 
     /// An error at one component of a composite element.
@@ -73,12 +82,6 @@ impl X12Error {
         component: usize,
         message: impl Into<String>,
     ) -> X12Error {
-        X12Error {
-            segment: segment.position,
-            id: segment.id.to_owned(),
-            element: Some(element),
-            component: Some(component),
-            message: message.into(),
-        }
+        X12Error::new(segment.position, segment.id, message).in_component(element, component)
     }
 }

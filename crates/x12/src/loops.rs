@@ -79,7 +79,7 @@ struct ClaimLoop {
     start: usize,
     clm: usize,
     id: String,
-    total: Option<(Money, usize)>,
+    total: Option<Money>,
     place_of_service: String,
     diagnoses: Vec<Diagnosis>,
     rendering: Option<RenderingRead>,
@@ -90,10 +90,8 @@ struct ClaimLoop {
     problems: Vec<X12Error>,
 }
 
-pub(crate) struct Walk<'w, 'a> {
+pub(crate) struct Walk<'w> {
     delimiters: &'w Delimiters,
-    all: &'w [Segment<'a>],
-    transaction: usize,
     billing: Option<BillingLoop>,
     subscriber: Option<SubscriberLoop>,
     patient: Option<PatientLoop>,
@@ -101,12 +99,10 @@ pub(crate) struct Walk<'w, 'a> {
     entity: Entity,
     pub(crate) reads: Vec<ClaimRead>,
 }
-impl<'w, 'a> Walk<'w, 'a> {
-    pub(crate) fn new(delimiters: &'w Delimiters, all: &'w [Segment<'a>], transaction: usize) -> Walk<'w, 'a> {
+impl<'w> Walk<'w> {
+    pub(crate) fn new(delimiters: &'w Delimiters) -> Walk<'w> {
         Walk {
             delimiters,
-            all,
-            transaction,
             billing: None,
             subscriber: None,
             patient: None,
@@ -116,7 +112,7 @@ impl<'w, 'a> Walk<'w, 'a> {
         }
     }
 
-    pub(crate) fn segment(&mut self, index: usize, segment: &Segment<'a>) {
+    pub(crate) fn segment(&mut self, index: usize, segment: &Segment<'_>) {
         match segment.id {
             "HL" => {
                 self.finish_claim(index);
@@ -158,7 +154,7 @@ impl<'w, 'a> Walk<'w, 'a> {
         }
     }
 
-    fn hierarchy(&mut self, segment: &Segment<'a>) {
+    fn hierarchy(&mut self, segment: &Segment<'_>) {
         self.entity = Entity::Other;
         match segment.element(3) {
             "20" => {
@@ -201,7 +197,7 @@ impl<'w, 'a> Walk<'w, 'a> {
         }
     }
 
-    fn header_entity(&mut self, segment: &Segment<'a>) {
+    fn header_entity(&mut self, segment: &Segment<'_>) {
         self.entity = match segment.element(1) {
             "85" => {
                 if let Some(billing) = &mut self.billing {
@@ -228,7 +224,7 @@ impl<'w, 'a> Walk<'w, 'a> {
         };
     }
 
-    fn start_claim(&mut self, index: usize, segment: &Segment<'a>) {
+    fn start_claim(&mut self, index: usize, segment: &Segment<'_>) {
         self.entity = Entity::Other;
         let mut problems = Vec::new();
         let id = segment.element(1).to_owned();
@@ -236,7 +232,7 @@ impl<'w, 'a> Walk<'w, 'a> {
             problems.push(X12Error::at(segment, Some(1), "the patient control number (CLM01) is missing"));
         }
         let total = match money(segment, 2) {
-            Ok(total) => Some((total, segment.position)),
+            Ok(total) => Some(total),
             Err(error) => {
                 problems.push(error);
                 None
@@ -270,7 +266,7 @@ impl<'w, 'a> Walk<'w, 'a> {
         });
     }
 
-    fn claim_segment(&mut self, segment: &Segment<'a>) {
+    fn claim_segment(&mut self, segment: &Segment<'_>) {
         let delimiters = self.delimiters;
         let Some(claim) = &mut self.claim else { return };
         let in_line = !claim.lines.is_empty();
@@ -293,7 +289,7 @@ impl<'w, 'a> Walk<'w, 'a> {
                 }
             }
             ("SBR", false) => {
-                close_other_subscriber(claim, self.all);
+                close_other_subscriber(claim);
                 claim.other_subscriber = Some((segment.position, false));
                 self.entity = Entity::Other;
             }
@@ -314,7 +310,7 @@ impl<'w, 'a> Walk<'w, 'a> {
                 }
             }
             ("LX", _) => {
-                close_other_subscriber(claim, self.all);
+                close_other_subscriber(claim);
                 self.entity = Entity::Other;
                 let number = segment.element(1).trim().parse::<u32>().unwrap_or_else(|_| {
                     claim.problems.push(X12Error::at(
@@ -379,37 +375,23 @@ impl<'w, 'a> Walk<'w, 'a> {
     /// Ends the open claim at `end` (exclusive) and records it.
     pub(crate) fn finish_claim(&mut self, end: usize) {
         let Some(mut claim) = self.claim.take() else { return };
-        close_other_subscriber(&mut claim, self.all);
+        close_other_subscriber(&mut claim);
         let read = self.build(&mut claim);
         self.reads.push(ClaimRead {
             claim_id: (!claim.id.is_empty()).then(|| claim.id.clone()),
             segment: claim.clm,
             claim: read,
             span: claim.start..end,
-            transaction: self.transaction,
         });
     }
 
     fn build(&self, claim: &mut ClaimLoop) -> Result<Claim, Vec<X12Error>> {
-        let clm = self.all.get(claim.start);
-        let at_clm = |message: &str| X12Error {
-            segment: claim.clm,
-            id: "CLM".to_owned(),
-            element: None,
-            component: None,
-            message: message.to_owned(),
-        };
+        let at_clm = |message: &str| X12Error::new(claim.clm, "CLM", message);
         let mut problems = std::mem::take(&mut claim.problems);
         let billing = match &self.billing {
             Some(BillingLoop { provider: Some(provider), .. }) => Some(provider.clone()),
             Some(billing) => {
-                problems.push(X12Error {
-                    segment: billing.hl,
-                    id: "HL".to_owned(),
-                    element: None,
-                    component: None,
-                    message: "the billing provider loop has no NM1*85 (2010AA)".to_owned(),
-                });
+                problems.push(X12Error::new(billing.hl, "HL", "the billing provider loop has no NM1*85 (2010AA)"));
                 None
             }
             None => {
@@ -426,13 +408,7 @@ impl<'w, 'a> Walk<'w, 'a> {
             problems.push(at_clm("the claim has no subscriber loop (HL03 22) above it"));
             return Err(problems);
         };
-        let hl_problem = |message: &str| X12Error {
-            segment: subscriber.hl,
-            id: "HL".to_owned(),
-            element: None,
-            component: None,
-            message: message.to_owned(),
-        };
+        let hl_problem = |message: &str| X12Error::new(subscriber.hl, "HL", message);
         if subscriber.payer.is_none() {
             problems.push(hl_problem("the subscriber loop has no payer NM1*PR (2010BB), which routes the claim"));
         }
@@ -450,13 +426,7 @@ impl<'w, 'a> Walk<'w, 'a> {
         let rendering = self.claim_rendering(claim, billing.as_ref(), &mut problems);
         let mut lines = Vec::with_capacity(claim.lines.len());
         for line in &claim.lines {
-            let lx = |message: &str| X12Error {
-                segment: line.lx,
-                id: "LX".to_owned(),
-                element: None,
-                component: None,
-                message: message.to_owned(),
-            };
+            let lx = |message: &str| X12Error::new(line.lx, "LX", message);
             let Some((procedure, modifiers, charge, units, pointers, _)) = line.service.clone() else {
                 if !line.has_service {
                     problems.push(lx("the service line has no SV1 segment"));
@@ -482,17 +452,12 @@ impl<'w, 'a> Walk<'w, 'a> {
         if claim.lines.is_empty() {
             problems.push(at_clm("the claim has no service lines (2400 LX)"));
         }
-        if let Some((total, position)) = claim.total {
+        if let Some(total) = claim.total {
             let sum = lines.iter().try_fold(Money::ZERO, |sum, line| sum.checked_add(line.charge));
             if lines.len() == claim.lines.len() && sum != Some(total) {
                 let sum = sum.map_or_else(|| "more than can be counted".to_owned(), |s| s.to_string());
-                problems.push(X12Error {
-                    segment: position,
-                    id: "CLM".to_owned(),
-                    element: Some(2),
-                    component: None,
-                    message: format!("the claim total {total} is not the sum of the line charges (SV102), {sum}"),
-                });
+                let message = format!("the claim total {total} is not the sum of the line charges (SV102), {sum}");
+                problems.push(at_clm(&message).in_element(2));
             }
         }
         let (Some((billing, _)), Some((payer_id, payer_name, _)), Some(kind), Some(birth_date), Some(rendering)) =
@@ -518,7 +483,7 @@ impl<'w, 'a> Walk<'w, 'a> {
         };
         match model.validate() {
             Ok(()) => Ok(model),
-            Err(error) => Err(vec![self.locate(&error, claim, clm)]),
+            Err(error) => Err(vec![self.locate(&error, claim)]),
         }
     }
 
@@ -547,30 +512,22 @@ impl<'w, 'a> Walk<'w, 'a> {
             return Some((*first).clone());
         }
         let other = line_level.iter().find(|r| r.npi != claim_level.npi).copied().unwrap_or(first);
-        problems.push(X12Error {
-            segment: other.position,
-            id: "NM1".to_owned(),
-            element: Some(9),
-            component: None,
-            message: format!(
-                "line rendering provider {} (2420A) differs from the claim's {}; payrules checks one rendering clinician per claim, so bill each clinician's lines on their own claim",
-                other.npi, claim_level.npi
-            ),
-        });
+        let message = format!(
+            "line rendering provider {} (2420A) differs from the claim's {}; payrules checks one rendering clinician per claim, so bill each clinician's lines on their own claim",
+            other.npi, claim_level.npi
+        );
+        problems.push(X12Error::new(other.position, "NM1", message).in_element(9));
         None
     }
 
     /// The segment and element a model validation error points at.
-    fn locate(&self, error: &ClaimError, claim: &ClaimLoop, clm: Option<&Segment<'_>>) -> X12Error {
-        let message = error.message.clone();
+    fn locate(&self, error: &ClaimError, claim: &ClaimLoop) -> X12Error {
         let make = |segment: usize, id: &str, element: Option<usize>, component: Option<usize>| X12Error {
-            segment,
-            id: id.to_owned(),
             element,
             component,
-            message: message.clone(),
+            ..X12Error::new(segment, id, error.message.clone())
         };
-        let clm_position = clm.map_or(claim.clm, |s| s.position);
+        let clm_position = claim.clm;
         let field = error.field.as_str();
         if let Some(rest) = field.strip_prefix("lines[") {
             let (index, sub) = rest.split_once("].").unwrap_or((rest, ""));
@@ -627,17 +584,13 @@ fn role(taxonomy: &str) -> ClinicianRole {
 }
 
 /// A 2320 other-subscriber loop must name the other payer (2330B).
-fn close_other_subscriber(claim: &mut ClaimLoop, all: &[Segment<'_>]) {
+fn close_other_subscriber(claim: &mut ClaimLoop) {
     if let Some((position, false)) = claim.other_subscriber.take() {
-        let sbr = all.iter().find(|s| s.position == position);
-        claim.problems.push(X12Error {
-            segment: position,
-            id: sbr.map_or("SBR", |s| s.id).to_owned(),
-            element: None,
-            component: None,
-            message: "the other subscriber loop (2320) has no other payer name NM1*PR (2330B), which the TR3 requires"
-                .to_owned(),
-        });
+        claim.problems.push(X12Error::new(
+            position,
+            "SBR",
+            "the other subscriber loop (2320) has no other payer name NM1*PR (2330B), which the TR3 requires",
+        ));
     }
 }
 

@@ -22,8 +22,7 @@ impl Delimiters {
     /// Reads the delimiters from the ISA header at the start of `text`.
     pub fn from_isa(text: &str) -> Result<Delimiters, X12Error> {
         let start = text.trim_start_matches(['\u{feff}', ' ', '\r', '\n', '\t']);
-        let isa_error =
-            |message: String| X12Error { segment: 1, id: "ISA".to_owned(), element: None, component: None, message };
+        let isa_error = |message: String| X12Error::new(1, "ISA", message);
         if !start.starts_with("ISA") {
             return Err(isa_error("an X12 interchange starts with an ISA segment".to_owned()));
         }

@@ -69,114 +69,130 @@ fn the_minimal_claim_reads_whole() {
     assert!(claim.lines.iter().all(|l| l.minutes.is_none()), "no NTE, so no minutes");
 }
 
-/// (what is changed, from, to, the error as `segment id element: message start`)
+/// (what is changed, from, to, the start of the error as reported)
 const MUTATIONS: &[(&str, &str, &str, &str)] = &[
     (
         "not the 837P guide",
         "ST*837*0001*005010X222A1",
         "ST*837*0001*005010X223A2",
-        "3 ST 3: `005010X223A2` is not the 5010 837P; expected 005010X222A1 or 005010X222A2",
+        "segment 3 (`ST`) element 3: `005010X223A2` is not the 5010 837P; expected 005010X222A1 or 005010X222A2",
     ),
-    ("SE count off by one", "SE*32*0001", "SE*31*0001", "34 SE 1: says 31 segments from ST to SE, but there are 32"),
+    (
+        "SE count off by one",
+        "SE*32*0001",
+        "SE*31*0001",
+        "segment 34 (`SE`) element 1: says 31 segments from ST to SE, but there are 32",
+    ),
     (
         "DTP*472 removed from a line",
         "LX*2~\nSV1*HC:97140:GP:59*80*UN*2***1~\nDTP*472*D8*20240110~",
         "LX*2~\nSV1*HC:97140:GP:59*80*UN*2***1~",
-        "28 LX: the service line has no date of service (DTP*472)",
+        "segment 28 (`LX`): the service line has no date of service (DTP*472)",
     ),
     (
         "invalid date",
         "DTP*472*D8*20240110~\nLX*2",
         "DTP*472*D8*20241310~\nLX*2",
-        "27 DTP 3: `20241310` is not a date (CCYYMMDD)",
+        "segment 27 (`DTP`) element 3: `20241310` is not a date (CCYYMMDD)",
     ),
     (
         "SV103 XX instead of UN",
         "SV1*HC:97530:GP*50*UN*1",
         "SV1*HC:97530:GP*50*XX*1",
-        "32 SV1 3: `XX` is not a unit basis; expected UN",
+        "segment 32 (`SV1`) element 3: `XX` is not a unit basis; expected UN",
     ),
     (
         "units in minutes",
         "SV1*HC:97530:GP*50*UN*1",
         "SV1*HC:97530:GP*50*MJ*15",
-        "32 SV1 3: the line is billed in minutes (MJ)",
+        "segment 32 (`SV1`) element 3: the line is billed in minutes (MJ)",
     ),
     (
         "a fraction of a unit",
         "SV1*HC:97530:GP*50*UN*1",
         "SV1*HC:97530:GP*50*UN*0.5",
-        "32 SV1 4: `0.5` is a fraction of a unit",
+        "segment 32 (`SV1`) element 4: `0.5` is a fraction of a unit",
     ),
-    ("POS not two digits", "11:B:1", "1:B:1", "21 CLM 5-1: `1` is not a two-digit place of service"),
+    (
+        "POS not two digits",
+        "11:B:1",
+        "1:B:1",
+        "segment 21 (`CLM`) element 5-1: `1` is not a two-digit place of service",
+    ),
     (
         "a line with its own place of service",
         "SV1*HC:97530:GP*50*UN*1***1:2",
         "SV1*HC:97530:GP*50*UN*1*12**1:2",
-        "32 SV1 5: the line's place of service 12 differs",
+        "segment 32 (`SV1`) element 5: the line's place of service 12 differs",
     ),
     (
         "a date range",
         "DTP*472*D8*20240110~\nSE",
         "DTP*472*RD8*20240110-20240112~\nSE",
-        "33 DTP 3: `20240110-20240112` is a range of dates",
+        "segment 33 (`DTP`) element 3: `20240110-20240112` is a range of dates",
     ),
-    ("a code of four digits", "HC:97110:GP", "HC:9711:GP", "26 SV1 1-2: `9711` is not a CPT or HCPCS code"),
-    ("a modifier of three letters", "HC:97140:GP:59", "HC:97140:GP:599", "29 SV1 1-4: `599` is not a modifier"),
-    ("an ICD-10 code of the wrong shape", "ABF:M6281", "ABF:6281", "22 HI 2-2: `6281` is not an ICD-10-CM code"),
+    (
+        "a code of four digits",
+        "HC:97110:GP",
+        "HC:9711:GP",
+        "segment 26 (`SV1`) element 1-2: `9711` is not a CPT or HCPCS code",
+    ),
+    (
+        "a modifier of three letters",
+        "HC:97140:GP:59",
+        "HC:97140:GP:599",
+        "segment 29 (`SV1`) element 1-4: `599` is not a modifier",
+    ),
+    (
+        "an ICD-10 code of the wrong shape",
+        "ABF:M6281",
+        "ABF:6281",
+        "segment 22 (`HI`) element 2-2: `6281` is not an ICD-10-CM code",
+    ),
     (
         "no payer loop",
         "NM1*PR*2*EXAMPLE PAYER*****PI*PAYER01~\n",
         "",
-        "14 HL: the subscriber loop has no payer NM1*PR (2010BB)",
+        "segment 14 (`HL`): the subscriber loop has no payer NM1*PR (2010BB)",
     ),
     (
         "no claim filing indicator",
         "SBR*P*18*GRP001******CI",
         "SBR*P*18*GRP001",
-        "15 SBR 9: the claim filing indicator (SBR09) is missing",
+        "segment 15 (`SBR`) element 9: the claim filing indicator (SBR09) is missing",
     ),
     (
         "no birth date",
         "DMG*D8*19600101*F~\n",
         "",
-        "14 HL: the patient's date of birth (DMG02 of 2010BA or 2010CA) is missing",
+        "segment 14 (`HL`): the patient's date of birth (DMG02 of 2010BA or 2010CA) is missing",
     ),
     (
         "a line rendered by someone else (2420A)",
         "DTP*472*D8*20240110~\nSE",
         "DTP*472*D8*20240110~\nNM1*82*1*ROE*ANN****XX*1234567893~\nSE",
-        "34 NM1 9: line rendering provider 1234567893 (2420A) differs from the claim's 1245319599",
+        "segment 34 (`NM1`) element 9: line rendering provider 1234567893 (2420A) differs from the claim's 1245319599",
     ),
     // pyx12 accepts the rest (claims-formats.md §4.1).
     (
         "NPI with a bad check digit",
         "XX*1245319599",
         "XX*1245319598",
-        "23 NM1 9: `1245319598` is not a valid ten-digit NPI",
+        "segment 23 (`NM1`) element 9: `1245319598` is not a valid ten-digit NPI",
     ),
     (
         "CLM02 not the sum of SV102",
         "CLM*PTCLAIM001*290",
         "CLM*PTCLAIM001*300",
-        "21 CLM 2: the claim total 300.00 is not the sum of the line charges (SV102), 290.00",
+        "segment 21 (`CLM`) element 2: the claim total 300.00 is not the sum of the line charges (SV102), 290.00",
     ),
     (
         "a pointer to a third diagnosis of two",
         "SV1*HC:97530:GP*50*UN*1***1:2",
         "SV1*HC:97530:GP*50*UN*1***1:3",
-        "32 SV1 7: pointer 3 does not name one of the claim's 2 diagnoses",
+        "segment 32 (`SV1`) element 7: pointer 3 does not name one of the claim's 2 diagnoses",
     ),
 ];
-
-fn short(error: &X12Error) -> String {
-    let place = match (error.element, error.component) {
-        (Some(e), Some(c)) => format!(" {e}-{c}"),
-        (Some(e), None) => format!(" {e}"),
-        _ => String::new(),
-    };
-    format!("{} {}{place}: {}", error.segment, error.id, error.message)
-}
 
 #[test]
 fn each_defect_is_reported_where_it_is() {
@@ -190,7 +206,7 @@ fn each_defect_is_reported_where_it_is() {
             let segments = mutated.matches('~').count() - 5; // ISA, GS, GE, IEA, and SE counts itself in
             mutated.replace("SE*32*0001", &format!("SE*{}*0001", segments + 1))
         };
-        let found: Vec<String> = problems(&mutated).iter().map(short).collect();
+        let found: Vec<String> = problems(&mutated).iter().map(ToString::to_string).collect();
         assert!(found.iter().any(|f| f.starts_with(expected)), "{what}: expected `{expected}` among {found:#?}");
     }
 }
