@@ -241,12 +241,7 @@ impl PayerPolicy for Policy {
     }
 
     fn configure(config: Config) -> Result<Self, ConfigError> {
-        if config.coinsurance_percent > 100 {
-            return Err(ConfigError {
-                field: "coinsurance_percent".to_owned(),
-                message: format!("{} is not a percentage", config.coinsurance_percent),
-            });
-        }
+        ConfigError::check_percent("coinsurance_percent", config.coinsurance_percent)?;
         Ok(Policy { config })
     }
 
@@ -280,15 +275,7 @@ impl PayerPolicy for Policy {
             let share = 100 - self.config.coinsurance_percent;
             let payment = allowed.percent(share).unwrap_or(Money::ZERO);
             price_steps.push(PriceStep { description: format!("less {}% coinsurance", self.config.coinsurance_percent), amount: payment });
-            lines.push(LineResult {
-                line: line.number,
-                correct_units: work.correct,
-                allowed_units: units,
-                status: work.status(),
-                expected_allowed: allowed,
-                expected_payment: payment,
-                price_steps,
-            });
+            lines.push(work.result(allowed, payment, price_steps));
         }
         Ok(Outcome { lines, findings })
     }

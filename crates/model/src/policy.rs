@@ -40,6 +40,18 @@ pub struct ConfigError {
     pub message: String,
 }
 
+impl ConfigError {
+    /// A refusal of the key at `field`, saying what was expected.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> ConfigError {
+        ConfigError { field: field.into(), message: message.into() }
+    }
+
+    /// `value` itself when it is a percentage (0 to 100), else the refusal of `field`.
+    pub fn check_percent(field: &str, value: u32) -> Result<u32, ConfigError> {
+        if value > 100 { Err(ConfigError::new(field, format!("{value} is not a percentage"))) } else { Ok(value) }
+    }
+}
+
 /// The plugin could not decide about a claim at all.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]

@@ -34,7 +34,7 @@
 //!
 //!     fn configure(config: Config) -> Result<Self, ConfigError> {
 //!         if config.units_per_visit == 0 {
-//!             return Err(ConfigError { field: "units_per_visit".into(), message: "must be at least 1".into() });
+//!             return Err(ConfigError::new("units_per_visit", "must be at least 1"));
 //!         }
 //!         Ok(Acme { units_per_visit: config.units_per_visit })
 //!     }
@@ -132,10 +132,10 @@ pub fn merge_denials(
     for (rule_id, text) in overrides {
         let field = format!("denials.{rule_id}");
         if !rules.iter().any(|(id, _, _)| id == rule_id) {
-            return Err(ConfigError { field, message: "no rule of this plugin has that id".to_owned() });
+            return Err(ConfigError::new(field, "no rule of this plugin has that id"));
         }
         let denial = Denial::parse(text)
-            .ok_or_else(|| ConfigError { field, message: format!("`{text}` is not a denial like `CO-151 N362`") })?;
+            .ok_or_else(|| ConfigError::new(field, format!("`{text}` is not a denial like `CO-151 N362`")))?;
         defaults.insert(rule_id.clone(), denial);
     }
     Ok(defaults)
@@ -146,7 +146,7 @@ pub fn read_config<C: serde::de::DeserializeOwned>(json: &str) -> Result<C, Conf
     let mut deserializer = serde_json::Deserializer::from_str(json);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let field = error.path().to_string();
-        ConfigError { field: if field == "." { String::new() } else { field }, message: error.into_inner().to_string() }
+        ConfigError::new(if field == "." { String::new() } else { field }, error.into_inner().to_string())
     })
 }
 

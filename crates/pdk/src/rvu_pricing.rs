@@ -43,21 +43,23 @@ pub struct DatedFactor {
 /// and date ranges that neither run backwards nor overlap. `field` names the
 /// configuration key in errors.
 pub fn parse_factors(field: &str, factors: &[DatedFactor]) -> Result<Vec<Dated<i64>>, crate::ConfigError> {
-    let error = |field: String, message: String| crate::ConfigError { field, message };
     let mut parsed: Vec<Dated<i64>> = Vec::with_capacity(factors.len());
     for (index, factor) in factors.iter().enumerate() {
         let at = format!("{field}[{index}]");
         let value = payrules_model::decimal::ten_thousandths(&factor.amount).filter(|v| *v > 0).ok_or_else(|| {
-            error(format!("{at}.amount"), format!("`{}` is not a dollar amount like `32.3465`", factor.amount))
+            crate::ConfigError::new(
+                format!("{at}.amount"),
+                format!("`{}` is not a dollar amount like `32.3465`", factor.amount),
+            )
         })?;
         if factor.to.is_some_and(|to| to < factor.from) {
-            return Err(error(at, "`to` is before `from`".to_owned()));
+            return Err(crate::ConfigError::new(at, "`to` is before `from`"));
         }
         let overlaps = |other: &Dated<i64>| {
             !(other.to.is_some_and(|to| to < factor.from) || factor.to.is_some_and(|to| to < other.from))
         };
         if parsed.iter().any(overlaps) {
-            return Err(error(at, "its dates overlap an earlier entry's".to_owned()));
+            return Err(crate::ConfigError::new(at, "its dates overlap an earlier entry's"));
         }
         parsed.push(Dated { from: factor.from, to: factor.to, value });
     }

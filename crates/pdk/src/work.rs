@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::{Claim, Date, FixAction, LineStatus, ServiceLine};
+use crate::{Claim, Date, FixAction, LineResult, LineStatus, Money, PriceStep, ServiceLine};
 
 /// What the rules have decided about one line so far.
 #[derive(Clone, Debug)]
@@ -54,6 +54,20 @@ impl LineWork {
             LineStatus::Adjusted
         } else {
             LineStatus::Payable
+        }
+    }
+
+    /// The line's result once priced: the units and status decided here,
+    /// with the amounts and the steps that reached them.
+    pub fn result(&self, expected_allowed: Money, expected_payment: Money, price_steps: Vec<PriceStep>) -> LineResult {
+        LineResult {
+            line: self.number,
+            correct_units: self.correct,
+            allowed_units: self.allowed(),
+            status: self.status(),
+            expected_allowed,
+            expected_payment,
+            price_steps,
         }
     }
 

@@ -122,10 +122,6 @@ impl Settings {
     }
 }
 
-fn error(field: impl Into<String>, message: impl Into<String>) -> ConfigError {
-    ConfigError { field: field.into(), message: message.into() }
-}
-
 /// Denials the reference gives for these findings (../shared/reference/therapy-billing.md 8):
 /// a missing or inappropriate modifier is CO-4 (Premera for 52); a payer
 /// bundling denial CO-97; a benefit visit limit CO-119; no prior
@@ -144,25 +140,21 @@ impl TryFrom<CommercialConfig> for Settings {
     type Error = ConfigError;
 
     fn try_from(config: CommercialConfig) -> Result<Settings, ConfigError> {
-        if config.coinsurance_percent > 100 {
-            return Err(error("coinsurance_percent", format!("{} is not a percentage", config.coinsurance_percent)));
-        }
-        if let Some(percent) = config.assistant_payment_percent
-            && percent > 100
-        {
-            return Err(error("assistant_payment_percent", format!("{percent} is not a percentage")));
+        ConfigError::check_percent("coinsurance_percent", config.coinsurance_percent)?;
+        if let Some(percent) = config.assistant_payment_percent {
+            ConfigError::check_percent("assistant_payment_percent", percent)?;
         }
         if config.units_per_visit == Some(0) {
-            return Err(error("units_per_visit", "a cap of 0 units pays nothing; omit it for no cap"));
+            return Err(ConfigError::new("units_per_visit", "a cap of 0 units pays nothing; omit it for no cap"));
         }
         for (code, price) in &config.fee_schedule {
             if *price < Money::ZERO {
-                return Err(error(format!("fee_schedule.{code}"), "a price cannot be negative"));
+                return Err(ConfigError::new(format!("fee_schedule.{code}"), "a price cannot be negative"));
             }
         }
         for (index, pair) in config.bundling.iter().enumerate() {
             if pair.column_one == pair.column_two {
-                return Err(error(format!("bundling[{index}]"), "a pair needs two different codes"));
+                return Err(ConfigError::new(format!("bundling[{index}]"), "a pair needs two different codes"));
             }
         }
         let denials = default_denials();

@@ -84,15 +84,7 @@ pub fn price_lines(
                     amount: payment,
                 });
             }
-            LineResult {
-                line: line.number,
-                correct_units: state.correct,
-                allowed_units: state.allowed(),
-                status: state.status(),
-                expected_allowed: allowed,
-                expected_payment: payment,
-                price_steps: steps,
-            }
+            state.result(allowed, payment, steps)
         })
         .collect()
 }

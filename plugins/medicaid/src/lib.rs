@@ -91,15 +91,11 @@ impl PayerPolicy for Medicaid {
     }
 
     fn configure(config: MedicaidConfig) -> Result<Self, ConfigError> {
-        let error = |field: String, message: String| ConfigError { field, message };
         if config.units_per_day == Some(0) {
-            return Err(error(
-                "units_per_day".to_owned(),
-                "a limit of 0 units pays nothing; omit it for no limit".to_owned(),
-            ));
+            return Err(ConfigError::new("units_per_day", "a limit of 0 units pays nothing; omit it for no limit"));
         }
         if config.copay_per_visit < Money::ZERO {
-            return Err(error("copay_per_visit".to_owned(), "a copay cannot be negative".to_owned()));
+            return Err(ConfigError::new("copay_per_visit", "a copay cannot be negative"));
         }
         // Reference 8: CO-197 for missing prior authorisation; NCCI column 2
         // CO-236; MUE CO-151 N362 (MaineCare used 35 with N362, so a state
@@ -196,7 +192,6 @@ impl Medicaid {
             .zip(work)
             .map(|(line, state)| {
                 let units = state.allowed();
-                let status = state.status();
                 let mut steps = Vec::new();
                 let (mut allowed, mut payment) = (Money::ZERO, Money::ZERO);
                 if units > 0 {
@@ -226,15 +221,7 @@ impl Medicaid {
                         ));
                     }
                 }
-                LineResult {
-                    line: line.number,
-                    correct_units: state.correct,
-                    allowed_units: units,
-                    status,
-                    expected_allowed: allowed,
-                    expected_payment: payment,
-                    price_steps: steps,
-                }
+                state.result(allowed, payment, steps)
             })
             .collect()
     }

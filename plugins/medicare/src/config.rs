@@ -152,10 +152,6 @@ impl Settings {
     }
 }
 
-fn error(field: impl Into<String>, message: impl Into<String>) -> ConfigError {
-    ConfigError { field: field.into(), message: message.into() }
-}
-
 /// Denials the reference confirms, before configuration is applied.
 ///
 /// Sources (../shared/reference/therapy-billing.md 8): a missing therapy
@@ -185,9 +181,7 @@ impl TryFrom<MedicareConfig> for Settings {
             ("assistant_de_minimis_percent", config.assistant_de_minimis_percent),
             ("assistant_payment_percent", config.assistant_payment_percent),
         ] {
-            if value > 100 {
-                return Err(error(field, format!("{value} is not a percentage")));
-            }
+            ConfigError::check_percent(field, value)?;
         }
         let pricing = match config.pricing {
             None => None,
@@ -203,28 +197,23 @@ impl TryFrom<MedicareConfig> for Settings {
         };
         let mut sequestration = Vec::with_capacity(config.sequestration.len());
         for (index, period) in config.sequestration.iter().enumerate() {
-            if period.percent > 100 {
-                return Err(error(
-                    format!("sequestration[{index}].percent"),
-                    format!("{} is not a percentage", period.percent),
-                ));
-            }
+            ConfigError::check_percent(&format!("sequestration[{index}].percent"), period.percent)?;
             sequestration.push(Dated { from: period.from, to: period.to, value: period.percent });
         }
         check_ranges("sequestration", &sequestration)?;
         for (year, threshold) in &config.kx_thresholds {
             if *threshold <= Money::ZERO {
-                return Err(error(format!("kx_thresholds.{year}"), "a threshold must be positive"));
+                return Err(ConfigError::new(format!("kx_thresholds.{year}"), "a threshold must be positive"));
             }
         }
         for (code, price) in &config.fee_schedule {
             if *price < Money::ZERO {
-                return Err(error(format!("fee_schedule.{code}"), "a price cannot be negative"));
+                return Err(ConfigError::new(format!("fee_schedule.{code}"), "a price cannot be negative"));
             }
         }
         for (from, to) in &config.replaced_codes {
             if code_info(to).is_none() {
-                return Err(error(
+                return Err(ConfigError::new(
                     format!("replaced_codes.{from}"),
                     format!("`{to}` is not a therapy code this plugin knows"),
                 ));
@@ -254,13 +243,13 @@ impl TryFrom<MedicareConfig> for Settings {
 fn check_ranges<T>(field: &str, values: &[Dated<T>]) -> Result<(), ConfigError> {
     for (index, value) in values.iter().enumerate() {
         if value.to.is_some_and(|to| to < value.from) {
-            return Err(error(format!("{field}[{index}]"), "`to` is before `from`"));
+            return Err(ConfigError::new(format!("{field}[{index}]"), "`to` is before `from`"));
         }
         let overlaps = |other: &Dated<T>| {
             !(other.to.is_some_and(|to| to < value.from) || value.to.is_some_and(|to| to < other.from))
         };
         if values.iter().take(index).any(overlaps) {
-            return Err(error(format!("{field}[{index}]"), "its dates overlap an earlier entry's"));
+            return Err(ConfigError::new(format!("{field}[{index}]"), "its dates overlap an earlier entry's"));
         }
     }
     Ok(())

@@ -38,8 +38,6 @@ pub fn price_lines(
         .zip(work)
         .zip(bases)
         .map(|((line, state), base)| {
-            let allowed_units = state.allowed();
-            let status = state.status();
             let (allowed, payment, steps) = match base {
                 None => (Money::ZERO, Money::ZERO, Vec::new()),
                 Some(BaseAmount { amount, mut steps }) => {
@@ -72,15 +70,7 @@ pub fn price_lines(
                     (allowed, payment, steps)
                 }
             };
-            LineResult {
-                line: line.number,
-                correct_units: state.correct,
-                allowed_units,
-                status,
-                expected_allowed: allowed,
-                expected_payment: payment,
-                price_steps: steps,
-            }
+            state.result(allowed, payment, steps)
         })
         .collect()
 }

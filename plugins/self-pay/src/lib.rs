@@ -50,17 +50,9 @@ impl PayerPolicy for SelfPay {
     }
 
     fn configure(config: SelfPayConfig) -> Result<Self, ConfigError> {
-        if config.discount_percent > 100 {
-            return Err(ConfigError {
-                field: "discount_percent".to_owned(),
-                message: format!("{} is not a percentage", config.discount_percent),
-            });
-        }
+        ConfigError::check_percent("discount_percent", config.discount_percent)?;
         if let Some((code, _)) = config.price_list.iter().find(|(_, price)| **price < Money::ZERO) {
-            return Err(ConfigError {
-                field: format!("price_list.{code}"),
-                message: "a price cannot be negative".to_owned(),
-            });
+            return Err(ConfigError::new(format!("price_list.{code}"), "a price cannot be negative"));
         }
         Ok(SelfPay { config })
     }

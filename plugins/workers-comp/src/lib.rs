@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use payrules_pdk::rvu_pricing::{DatedFactor, RvuPricing, parse_factors, rvu_amounts};
 use payrules_pdk::work::LineWork;
 use payrules_pdk::{
-    Claim, ConfigError, Date, Denial, EvaluationError, Finding, LineResult, Money, Outcome, PayerPolicy, PluginInfo,
-    ReferenceData, Severity, export_policy,
+    Claim, ConfigError, Date, Denial, EvaluationError, Finding, Money, Outcome, PayerPolicy, PluginInfo, ReferenceData,
+    Severity, export_policy,
 };
 use serde::Deserialize;
 
@@ -102,23 +102,13 @@ impl PayerPolicy for WorkersComp {
                 "rule set pricing",
             ));
         }
-        let lines = claim
-            .lines
+        let lines = work
             .iter()
-            .zip(&work)
             .zip(amounts)
-            .map(|((line, state), amount)| {
+            .map(|(state, amount)| {
                 let (allowed, steps) = amount.map_or((Money::ZERO, Vec::new()), |a| (a.amount, a.steps));
-                LineResult {
-                    line: line.number,
-                    correct_units: state.correct,
-                    allowed_units: state.allowed(),
-                    status: state.status(),
-                    expected_allowed: allowed,
-                    // The employer's insurer pays the whole allowed amount: no cost sharing.
-                    expected_payment: allowed,
-                    price_steps: steps,
-                }
+                // The employer's insurer pays the whole allowed amount: no cost sharing.
+                state.result(allowed, allowed, steps)
             })
             .collect();
         Ok(Outcome { lines, findings })
