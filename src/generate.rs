@@ -148,28 +148,6 @@ fn kind_of(plugin: &str) -> PayerKind {
     }
 }
 
-fn days_in(year: u16, month: u8) -> u8 {
-    (28..=31).rev().find(|day| Date::new(year, month, *day).is_ok()).unwrap_or(28)
-}
-
-/// `date` moved back `days` days.
-fn days_before(date: Date, days: u32) -> Date {
-    let (mut year, mut month, mut day) = (date.year(), date.month(), date.day());
-    for _ in 0..days {
-        if day > 1 {
-            day -= 1;
-        } else if month > 1 {
-            month -= 1;
-            day = days_in(year, month);
-        } else {
-            year -= 1;
-            month = 12;
-            day = 31;
-        }
-    }
-    Date::new(year, month, day).unwrap_or(date)
-}
-
 fn code(text: &str) -> Option<ProcedureCode> {
     ProcedureCode::parse(text).ok()
 }
@@ -207,9 +185,7 @@ pub fn generate(args: &GenArgs) -> Result<u8> {
 /// One visit's claim, or `None` when no payer is in force on any day of 2025.
 fn synthetic_claim(rule_set: &RuleSet, random: &mut Random, index: u64) -> Option<Claim> {
     let (date, payer_id, kind) = (0..365).find_map(|_| {
-        let month = u8::try_from(random.between(1, 12)).ok()?;
-        let day = u8::try_from(random.between(1, u32::from(days_in(2025, month)))).ok()?;
-        let date = Date::new(2025, month, day).ok()?;
+        let date = Date::new(2025, 1, 1).ok()?.add_days(i64::try_from(random.below(365)).ok()?)?;
         let serving: Vec<(&str, &str)> = rule_set
             .entries
             .iter()
@@ -312,7 +288,7 @@ fn synthetic_claim(rule_set: &RuleSet, random: &mut Random, index: u64) -> Optio
         .collect();
     let episode = match kind {
         PayerKind::WorkersComp => Some(Episode {
-            injury_date: Some(days_before(date, random.between(30, 120))),
+            injury_date: date.add_days(-i64::from(random.between(30, 120))),
             injury_claim_number: Some(format!("WC{:07}", random.below(10_000_000))),
             visit_number: Some(random.between(1, 30)),
             ..Episode::default()

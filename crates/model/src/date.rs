@@ -85,6 +85,42 @@ impl Date {
     pub fn days_since(self, earlier: Date) -> i64 {
         self.day_number() - earlier.day_number()
     }
+
+    /// The date `days` after 1970-01-01 (before it when negative), if it falls in years 1..=9999.
+    pub fn from_day_number(days: i64) -> Option<Date> {
+        // Howard Hinnant's civil_from_days, the inverse of `day_number`.
+        let shifted = days.checked_add(719_468)?;
+        let era = shifted.div_euclid(146_097);
+        let day_of_era = shifted - era * 146_097;
+        let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let shifted_month = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+        let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        Date::new(u16::try_from(year).ok()?, u8::try_from(month).ok()?, u8::try_from(day).ok()?).ok()
+    }
+
+    /// The date `days` later (earlier when negative), if it falls in years 1..=9999.
+    pub fn add_days(self, days: i64) -> Option<Date> {
+        Date::from_day_number(self.day_number().checked_add(days)?)
+    }
+
+    /// A date written `YYYYMMDD`, as CMS files and X12 (`D8`, CCYYMMDD) write it.
+    pub fn from_compact(text: &str) -> Option<Date> {
+        if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let year = text.get(0..4)?.parse().ok()?;
+        let month = text.get(4..6)?.parse().ok()?;
+        let day = text.get(6..8)?.parse().ok()?;
+        Date::new(year, month, day).ok()
+    }
+
+    /// The date as `YYYYMMDD`.
+    pub fn compact(self) -> String {
+        format!("{:04}{:02}{:02}", self.year, self.month, self.day)
+    }
 }
 
 impl fmt::Display for Date {
@@ -149,6 +185,21 @@ impl<'de> Deserialize<'de> for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn day_numbers_and_compact_dates_go_both_ways() {
+        for text in ["1970-01-01", "2000-02-29", "2024-12-31", "2025-03-01", "0001-01-01", "9999-12-31"] {
+            let date: Date = text.parse().unwrap();
+            assert_eq!(Date::from_day_number(date.day_number()), Some(date), "{text}");
+            assert_eq!(Date::from_compact(&date.compact()), Some(date), "{text}");
+        }
+        let leap: Date = "2024-02-28".parse().unwrap();
+        assert_eq!(leap.add_days(1).map(|d| d.to_string()).as_deref(), Some("2024-02-29"));
+        assert_eq!(leap.add_days(-59).map(|d| d.to_string()).as_deref(), Some("2023-12-31"));
+        assert_eq!(Date::from_compact("20241310"), None);
+        assert_eq!(Date::from_compact(" 2024101"), None);
+        assert_eq!(Date::from_day_number(i64::MAX), None);
+    }
 
     #[test]
     fn parses_valid_and_refuses_invalid_days() {

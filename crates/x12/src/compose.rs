@@ -86,16 +86,12 @@ impl Writer<'_> {
     }
 }
 
-fn d8(date: Date) -> String {
-    format!("{:04}{:02}{:02}", date.year(), date.month(), date.day())
-}
-
 /// Writes `claims` as one interchange holding one 837P transaction set.
 pub fn compose_837p(claims: &[Claim], options: &ComposeOptions) -> String {
     let mut w = Writer { options, text: String::new(), in_transaction: 0 };
     let d = options.delimiters;
     let control = format!("{:09}", options.control_number);
-    let date = d8(options.date);
+    let date = options.date.compact();
     let isa = format!(
         "ISA{e}00{e}          {e}00{e}          {e}ZZ{e}{:<15}{e}ZZ{e}{:<15}{e}{}{e}1200{e}{}{e}00501{e}{control}{e}0{e}T{e}{}",
         w.clean(&options.sender).chars().take(15).collect::<String>(),
@@ -132,7 +128,7 @@ pub fn compose_837p(claims: &[Claim], options: &ComposeOptions) -> String {
         w.segment("SBR", &["P", "18", "", "", "", "", "", "", filing_indicator(claim.payer.kind)]);
         let patient = w.clean(&claim.patient.id);
         w.segment("NM1", &["IL", "1", &patient, "", "", "", "", "MI", &patient]);
-        w.segment("DMG", &["D8", &d8(claim.patient.birth_date), "U"]);
+        w.segment("DMG", &["D8", &claim.patient.birth_date.compact(), "U"]);
         let (payer_name, payer_id) = (w.clean(&claim.payer.name), w.clean(&claim.payer.id));
         w.segment("NM1", &["PR", "2", &payer_name, "", "", "", "", "PI", &payer_id]);
         write_claim(&mut w, claim);
@@ -151,7 +147,7 @@ fn write_claim(w: &mut Writer<'_>, claim: &Claim) {
     w.segment("CLM", &[&id, &x12_amount(total), "", "", &place, "Y", "A", "Y", "Y"]);
     if let Some(episode) = &claim.episode {
         if let Some(date) = episode.injury_date {
-            w.segment("DTP", &["439", "D8", &d8(date)]);
+            w.segment("DTP", &["439", "D8", &date.compact()]);
         }
         if let Some(authorization) = &episode.authorization {
             let number = w.clean(&authorization.number);
@@ -188,7 +184,7 @@ fn write_claim(w: &mut Writer<'_>, claim: &Claim) {
         let pointers: Vec<String> = line.diagnosis_pointers.iter().map(ToString::to_string).collect();
         let pointers = w.composite(&pointers.iter().map(String::as_str).collect::<Vec<_>>());
         w.segment("SV1", &[&service, &x12_amount(line.charge), "UN", &line.units.to_string(), "", "", &pointers]);
-        w.segment("DTP", &["472", "D8", &d8(line.date_of_service)]);
+        w.segment("DTP", &["472", "D8", &line.date_of_service.compact()]);
         if let Some(note) = format_line_time(line.minutes, &line.time_blocks) {
             w.segment("NTE", &["ADD", &note]);
         }

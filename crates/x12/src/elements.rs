@@ -1,8 +1,6 @@
 //! Reading single elements and the SV1 and DTP*472 of a service line, each
 //! problem located at its segment, element and component.
 
-use std::ops::Range;
-
 use payrules_model::{Date, Modifier, Money, PayerKind, ProcedureCode};
 
 use crate::X12Error;
@@ -14,17 +12,8 @@ pub(crate) fn date_d8(segment: &Segment<'_>, element: usize) -> Result<Date, X12
 
 /// A CCYYMMDD date written in `element` of `segment`.
 pub(crate) fn date_text(segment: &Segment<'_>, element: usize, text: &str) -> Result<Date, X12Error> {
-    let expected = || X12Error::at(segment, Some(element), format!("`{text}` is not a date (CCYYMMDD)"));
-    if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(expected());
-    }
-    let part = |r: Range<usize>| text.get(r).and_then(|p| p.parse::<u16>().ok());
-    let (Some(year), Some(month), Some(day)) = (part(0..4), part(4..6), part(6..8)) else {
-        return Err(expected());
-    };
-    let month = u8::try_from(month).map_err(|_| expected())?;
-    let day = u8::try_from(day).map_err(|_| expected())?;
-    Date::new(year, month, day).map_err(|_| expected())
+    Date::from_compact(text)
+        .ok_or_else(|| X12Error::at(segment, Some(element), format!("`{text}` is not a date (CCYYMMDD)")))
 }
 
 pub(crate) fn money(segment: &Segment<'_>, element: usize) -> Result<Money, X12Error> {

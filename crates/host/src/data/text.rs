@@ -13,16 +13,9 @@ pub fn read_latin1(path: &Path) -> Result<String, DataError> {
     Ok(bytes.iter().map(|b| char::from(*b)).collect())
 }
 
-/// A `YYYYMMDD` date.
+/// A `YYYYMMDD` date, allowing the spaces CMS files pad fields with.
 pub fn compact_date(text: &str) -> Option<Date> {
-    let text = text.trim();
-    if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let year = text.get(0..4)?.parse().ok()?;
-    let month = text.get(4..6)?.parse().ok()?;
-    let day = text.get(6..8)?.parse().ok()?;
-    Date::new(year, month, day).ok()
+    Date::from_compact(text.trim())
 }
 
 /// Splits one CSV line into fields, honouring double quotes and `""` escapes.
