@@ -93,7 +93,19 @@ fn run_one(host: &Host, dir: &Path, rule_sets: &mut HashMap<PathBuf, Arc<RuleSet
             rule_set
         }
     };
-    let plugin = host.inspect_plugin(&kit.plugin).with_context(|| format!("cannot load {}", kit.plugin.display()))?;
+    // The rule set has usually loaded the plugin already; load it again only when it has not.
+    let wanted = std::fs::canonicalize(&kit.plugin).ok();
+    let loaded = rule_set
+        .entries
+        .iter()
+        .map(|entry| &entry.plugin)
+        .find(|plugin| wanted.is_some() && std::fs::canonicalize(&plugin.path).ok() == wanted);
+    let plugin = match loaded {
+        Some(plugin) => Arc::clone(plugin),
+        None => {
+            Arc::new(host.inspect_plugin(&kit.plugin).with_context(|| format!("cannot load {}", kit.plugin.display()))?)
+        }
+    };
     let report = kit.run(&mut host.evaluator(Arc::clone(&rule_set)))?;
     let declared: Vec<&str> = plugin.info.rules.iter().map(|r| r.id.as_str()).collect();
     let fired = declared.iter().filter(|id| report.fired.contains(**id)).count();

@@ -125,7 +125,9 @@ fn unreadable_input_and_usage_errors_exit_2() {
 
     let no_rules = payrules(&["check", "--rules", "no-such-rules.toml", "examples/claims/hip-replacement.toml"]);
     assert_exit(&no_rules, 2);
-    assert!(text(&no_rules.stderr).contains("cannot read rule set `no-such-rules.toml`"), "{}", text(&no_rules.stderr));
+    let stderr = text(&no_rules.stderr);
+    assert!(stderr.contains("cannot read rule set `no-such-rules.toml`"), "{stderr}");
+    assert_eq!(stderr.matches("(os error 2)").count(), 1, "the reason is said once: {stderr}");
 }
 
 #[test]

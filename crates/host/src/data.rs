@@ -21,12 +21,12 @@ use payrules_model::{DataUnavailable, Date, GeographicIndices, MueLimit, PtpEdit
 #[non_exhaustive]
 pub enum DataError {
     /// The file could not be opened or read.
-    #[error("cannot read `{path}`: {source}")]
+    #[error("cannot read `{path}`: {cause}")]
     Read {
         /// The file.
         path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error; part of the message, so not a separate error source.
+        cause: std::io::Error,
     },
     /// A row is not in the expected layout.
     #[error("`{path}` line {line}: {message}")]

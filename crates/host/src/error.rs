@@ -43,12 +43,12 @@ pub enum LoadError {
         first: String,
     },
     /// The rule set file could not be read.
-    #[error("cannot read rule set `{path}`: {source}")]
+    #[error("cannot read rule set `{path}`: {cause}")]
     ReadRuleSet {
         /// The rule set file.
         path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error; part of the message, so not a separate error source.
+        cause: std::io::Error,
     },
     /// The rule set is not valid TOML of the expected shape.
     #[error("rule set `{path}` is not valid: {message}")]
@@ -59,14 +59,14 @@ pub enum LoadError {
         message: String,
     },
     /// A plugin file could not be read.
-    #[error("payer `{entry}`: cannot read plugin `{path}`: {source}")]
+    #[error("payer `{entry}`: cannot read plugin `{path}`: {cause}")]
     ReadPlugin {
         /// The payer entry naming it.
         entry: String,
         /// The plugin file.
         path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error; part of the message, so not a separate error source.
+        cause: std::io::Error,
     },
     /// The plugin's bytes are not the ones the rule set pins.
     #[error("payer `{entry}`: plugin `{path}` has sha256 {actual} but the rule set pins {expected}")]
@@ -113,12 +113,12 @@ pub enum LoadError {
         message: String,
     },
     /// A reference data file could not be read.
-    #[error("rule set `{path}`: reference data: {source}")]
+    #[error("rule set `{path}`: reference data: {cause}")]
     Data {
         /// The rule set file.
         path: PathBuf,
-        /// What was wrong with the data file.
-        source: crate::data::DataError,
+        /// What was wrong with the data file; part of the message.
+        cause: crate::data::DataError,
     },
     /// The plugin trapped or ran out of budget while describing or configuring itself.
     #[error("payer `{entry}`: plugin `{path}` failed while loading: {message}")]

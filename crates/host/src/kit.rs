@@ -26,12 +26,12 @@ use crate::runtime::Evaluator;
 #[derive(Debug, thiserror::Error)]
 pub enum KitError {
     /// A file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {cause}")]
     Read {
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why; part of the message, so not a separate error source.
+        cause: std::io::Error,
     },
     /// A file is not a valid kit or case file.
     #[error("{path}: {message}")]
@@ -164,8 +164,6 @@ struct Expect {
 /// A kit, read and checked, ready to run.
 #[derive(Debug)]
 pub struct Kit {
-    /// The kit's folder.
-    pub dir: PathBuf,
     /// The rule set whose configuration the outcomes are expected under.
     pub rules: PathBuf,
     /// The plugin whose declared rules the coverage counts.
@@ -214,7 +212,7 @@ impl KitReport {
 }
 
 fn read_text(path: &Path) -> Result<String, KitError> {
-    std::fs::read_to_string(path).map_err(|source| KitError::Read { path: path.to_owned(), source })
+    std::fs::read_to_string(path).map_err(|cause| KitError::Read { path: path.to_owned(), cause })
 }
 
 fn parse<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, KitError> {
@@ -228,7 +226,7 @@ fn parse<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, K
 pub fn read_kit(dir: &Path) -> Result<Kit, KitError> {
     let manifest_path = dir.join("kit.toml");
     let manifest: Manifest = parse(&manifest_path, &read_text(&manifest_path)?)?;
-    let entries = std::fs::read_dir(dir).map_err(|source| KitError::Read { path: dir.to_owned(), source })?;
+    let entries = std::fs::read_dir(dir).map_err(|cause| KitError::Read { path: dir.to_owned(), cause })?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -244,13 +242,7 @@ pub fn read_kit(dir: &Path) -> Result<Kit, KitError> {
     if files.iter().all(|(_, f)| f.cases.is_empty()) {
         return Err(KitError::Invalid { path: dir.to_owned(), message: "the kit has no cases".to_owned() });
     }
-    Ok(Kit {
-        dir: dir.to_owned(),
-        rules: dir.join(manifest.rules),
-        plugin: dir.join(manifest.plugin),
-        elsewhere: manifest.elsewhere,
-        files,
-    })
+    Ok(Kit { rules: dir.join(manifest.rules), plugin: dir.join(manifest.plugin), elsewhere: manifest.elsewhere, files })
 }
 
 impl Kit {

@@ -92,10 +92,10 @@ impl Plugin {
     ) -> Result<Plugin, LoadError> {
         let PluginSource { entry, path, expected_sha256 } = source;
         let owned = |p: &Path| p.to_path_buf();
-        let bytes = std::fs::read(path).map_err(|source| LoadError::ReadPlugin {
+        let bytes = std::fs::read(path).map_err(|cause| LoadError::ReadPlugin {
             entry: entry.to_owned(),
             path: owned(path),
-            source,
+            cause,
         })?;
         let sha256 = sha256_hex(&bytes);
         if let Some(expected) = expected_sha256

@@ -138,7 +138,7 @@ pub struct PayerEntryFile {
 /// leave no gap between them.
 pub fn read_rule_set(path: &Path) -> Result<RuleSetFile, LoadError> {
     let text =
-        std::fs::read_to_string(path).map_err(|source| LoadError::ReadRuleSet { path: path.to_path_buf(), source })?;
+        std::fs::read_to_string(path).map_err(|cause| LoadError::ReadRuleSet { path: path.to_path_buf(), cause })?;
     let invalid = |message: String| LoadError::InvalidRuleSet { path: path.to_path_buf(), message };
     let file: RuleSetFile = toml::from_str(&text).map_err(|e| invalid(describe_toml_error(&text, &e)))?;
     if file.payers.is_empty() {

@@ -306,7 +306,7 @@ fn receipt(rule_set: &RuleSet, entry: Option<&PayerPolicyEntry>, fuel_used: Opti
 
 /// Loads the rule set's reference data files.
 fn load_tables(rule_set: &Path, base: &Path, data: &crate::ruleset::DataFile) -> Result<ReferenceTables, LoadError> {
-    let failed = |source| LoadError::Data { path: rule_set.to_path_buf(), source };
+    let failed = |cause| LoadError::Data { path: rule_set.to_path_buf(), cause };
     let ncci_ptp = if data.ncci_ptp.is_empty() {
         None
     } else {
