@@ -186,8 +186,8 @@ pub fn diff(args: &DiffArgs) -> Result<u8> {
                     }
                 }
                 Ok(claim) => {
-                    let impact = compare_reports(&base.evaluate(claim), &candidate.evaluate(claim));
-                    summary.record(impact.as_ref());
+                    let impact = compare_reports(&base.evaluate(claim), &candidate.evaluate(claim))?;
+                    summary.record(impact.as_ref())?;
                     match (args.format, &impact) {
                         (Format::Table, Some(impact)) => {
                             writeln!(out, "{}", impact_block(&claim_input.source, impact))?

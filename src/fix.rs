@@ -119,15 +119,16 @@ pub fn fix(args: &FixArgs) -> Result<u8> {
         count(|f| matches!(f, ClaimFate::NotRead)),
         count(|f| matches!(f, ClaimFate::NotChecked)),
     );
+    // The summary is for a person; a closed standard error loses it but not the corrected file.
     let mut err = std::io::stderr().lock();
     for line in &summary {
-        writeln!(err, "{line}")?;
+        let _ = writeln!(err, "{}", crate::render::safe(line));
     }
-    writeln!(
+    let _ = writeln!(
         err,
         "{} claim(s): {fixed} corrected, {left_for_review} fix(es) left for review, {not_read} could not be read, {not_checked} could not be checked",
         fates.len()
-    )?;
+    );
     Ok(if not_read > 0 {
         EXIT_BAD_INPUT
     } else if left_for_review > 0 || not_checked > 0 {

@@ -40,7 +40,36 @@ pub fn read_claims(path: &Path) -> ClaimInputs {
     if payrules_x12::is_x12(&text) {
         return Box::new(read_x12(&name, &text).into_iter());
     }
-    if looks_like_json(path, &text) { read_json(name, text) } else { Box::new(read_toml(&name, &text).into_iter()) }
+    if !looks_like_json(path, &text) {
+        return Box::new(read_toml(&name, &text).into_iter());
+    }
+    if looks_like_json_lines(&text) {
+        return json_lines_in(name, text);
+    }
+    read_json(name, text)
+}
+
+/// Whether `text` is JSON Lines rather than one JSON document: its first
+/// line is a whole JSON object on its own and another line follows. This is
+/// how JSON Lines on standard input, or in a file without the extension,
+/// is recognised.
+fn looks_like_json_lines(text: &str) -> bool {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let first_is_whole = lines.next().is_some_and(|first| {
+        serde_json::from_str::<serde::de::IgnoredAny>(first).is_ok() && first.trim_start().starts_with('{')
+    });
+    first_is_whole && lines.next().is_some()
+}
+
+/// The claims of JSON Lines text already in memory, one per non-empty line.
+fn json_lines_in(name: String, text: String) -> ClaimInputs {
+    let claims: Vec<ClaimInput> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(index, line)| json_claim(&name, &format!("{name}:{}", index + 1), index + 1, line))
+        .collect();
+    Box::new(claims.into_iter())
 }
 
 /// Every claim of an X12 837P file, one record per CLM, each with its own
@@ -81,13 +110,17 @@ pub enum TextEncoding {
 /// Latin-1 rather than UTF-8; an X12 file that is not valid UTF-8 is read
 /// as Latin-1, since its delimiters and codes are ASCII either way.
 pub fn read_text_and_encoding(path: &Path) -> Result<(String, TextEncoding), String> {
-    let bytes = if path == Path::new("-") {
+    let mut bytes = if path == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map(|_| bytes)
     } else {
-        std::fs::read(path)
+        payrules_host::files::read_regular(path, payrules_host::files::MAX_CLAIMS_BYTES)
     }
     .map_err(|error| format!("cannot read the file: {error}"))?;
+    // A UTF-8 byte-order mark, as some editors write, is not part of the claims.
+    if bytes.starts_with(UTF8_BOM) {
+        bytes.drain(..UTF8_BOM.len());
+    }
     match String::from_utf8(bytes) {
         Ok(text) => Ok((text, TextEncoding::Utf8)),
         Err(error) => {
@@ -100,6 +133,9 @@ pub fn read_text_and_encoding(path: &Path) -> Result<(String, TextEncoding), Str
         }
     }
 }
+
+/// The UTF-8 encoding of U+FEFF, the byte-order mark.
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// `text` in `encoding`; a character Latin-1 cannot hold becomes `?`.
 pub fn encode_text(text: &str, encoding: TextEncoding) -> Vec<u8> {
@@ -115,17 +151,31 @@ fn one(input: ClaimInput) -> ClaimInputs {
 
 fn read_json_lines(name: String, path: &Path) -> ClaimInputs {
     use std::io::BufRead as _;
-    let file = match std::fs::File::open(path) {
+    let file = match payrules_host::files::open_regular(path) {
         Ok(file) => file,
         Err(error) => return one(file_error(&name, format!("cannot read the file: {error}"))),
     };
-    let lines = std::io::BufReader::new(file).lines().enumerate();
-    Box::new(lines.filter_map(move |(index, line)| {
-        let number = index + 1;
-        match line {
-            Err(error) => Some(file_error(&format!("{name}:{number}"), format!("cannot read the line: {error}"))),
-            Ok(line) if line.trim().is_empty() => None,
-            Ok(line) => Some(json_claim(&name, &format!("{name}:{number}"), number, &line)),
+    let mut lines = std::io::BufReader::new(file).lines().enumerate();
+    let mut failed = false;
+    Box::new(std::iter::from_fn(move || {
+        // A read error ends the file: it is reported once, not once per retry.
+        if failed {
+            return None;
+        }
+        loop {
+            let (index, line) = lines.next()?;
+            let number = index + 1;
+            match line {
+                Err(error) => {
+                    failed = true;
+                    return Some(file_error(&format!("{name}:{number}"), format!("cannot read the line: {error}")));
+                }
+                Ok(line) if line.trim().is_empty() => continue,
+                Ok(line) => {
+                    let line = if index == 0 { line.trim_start_matches('\u{feff}') } else { &line };
+                    return Some(json_claim(&name, &format!("{name}:{number}"), number, line));
+                }
+            }
         }
     }))
 }

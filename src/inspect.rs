@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use payrules_host::{CompileCache, Host, HostOptions, Plugin};
+use payrules_host::Plugin;
 use serde_json::json;
 
 use crate::Format;
@@ -19,6 +19,9 @@ pub struct InspectArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+
+    #[command(flatten)]
+    cache: crate::CacheArgs,
 }
 
 /// The interface prefix every import of a payer plugin must carry: the contract.
@@ -26,7 +29,7 @@ const CONTRACT_PREFIX: &str = "payrules:policy/";
 
 /// Runs `payrules plugin inspect`.
 pub fn inspect(args: &InspectArgs) -> Result<u8> {
-    let host = Host::new(HostOptions { cache: CompileCache::default_dir().map(CompileCache::new) })?;
+    let host = args.cache.host()?;
     let plugin = host.inspect_plugin(&args.file).with_context(|| format!("cannot load {}", args.file.display()))?;
     let outside: Vec<&String> = plugin.imports.iter().filter(|i| !i.starts_with(CONTRACT_PREFIX)).collect();
     let mut out = std::io::stdout().lock();

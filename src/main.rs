@@ -28,6 +28,10 @@ const EXIT_CLEAN: u8 = 0;
 const EXIT_FINDINGS: u8 = 1;
 /// Exit code: bad input or usage; a claim or the rule set could not be read.
 const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code when the reader of standard output went away (`payrules check
+/// ... | head`): 128 + SIGPIPE, what a shell reports for a program the
+/// signal ended, and payrules says nothing more.
+const EXIT_BROKEN_PIPE: u8 = 141;
 
 #[derive(Parser, Debug)]
 #[command(name = "payrules", version, about = "Check outpatient therapy claims against each payer's billing policy")]
@@ -85,14 +89,26 @@ struct CacheArgs {
 }
 
 impl CacheArgs {
+    /// The compile cache to use, if any. A cache that is unsafe to trust or
+    /// cannot be opened is reported and skipped: plugins are then compiled
+    /// on every run, which is slower but never wrong.
+    fn cache(&self) -> Option<CompileCache> {
+        if self.no_cache {
+            return None;
+        }
+        let dir = self.cache_dir.clone().or_else(CompileCache::default_dir)?;
+        match CompileCache::open_with_default_key(&dir) {
+            Ok(cache) => Some(cache),
+            Err(error) => {
+                tracing::warn!(%error, "not using the compile cache; plugins are compiled on every run");
+                None
+            }
+        }
+    }
+
     /// Starts the host with this cache.
     fn host(&self) -> Result<Host> {
-        let cache = if self.no_cache {
-            None
-        } else {
-            self.cache_dir.clone().or_else(CompileCache::default_dir).map(CompileCache::new)
-        };
-        Ok(Host::new(HostOptions { cache })?)
+        Ok(Host::new(HostOptions { cache: self.cache() })?)
     }
 }
 
@@ -181,11 +197,21 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        Err(error) if is_broken_pipe(&error) => ExitCode::from(EXIT_BROKEN_PIPE),
         Err(error) => {
-            eprintln!("payrules: {error:#}");
+            // A closed or full standard error must not turn an error into a panic.
+            let message = render::safe(&format!("{error:#}")).into_owned();
+            let _ = writeln!(std::io::stderr(), "payrules: {message}");
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }
+}
+
+/// Whether `error` is a write to a pipe whose reader has gone.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
 /// One payer id per payer policy in force on the claim's first date of
@@ -213,8 +239,16 @@ fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    // Colour only for a person at a terminal, and never when NO_COLOR is set
+    // (no-color.org). Field values are escaped by tracing-subscriber either way.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(colour)
+        .with_target(false)
+        .try_init();
 }
 
 fn check(args: &CheckArgs) -> Result<u8> {

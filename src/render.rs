@@ -5,11 +5,46 @@ use std::fmt::Write as _;
 use payrules_host::{ClaimReport, Receipt, Verdict};
 use payrules_model::{Claim, Finding, LineResult, Outcome};
 
+/// `text` with every control character (C0, DEL and C1, newlines included)
+/// shown as an escape, so a value from a claim, a plugin, an X12 file or a
+/// rule set can neither move the cursor nor recolour a terminal, nor forge
+/// a line of the report.
+pub fn safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(shown)
+}
+
+/// Every control character of a rendered block but its newlines, escaped:
+/// the last guard for values that reach a table without [`safe`].
+fn guarded(block: String) -> String {
+    if !block.chars().any(|c| c.is_control() && c != '\n') {
+        return block;
+    }
+    block.split('\n').map(|line| safe(line).into_owned()).collect::<Vec<_>>().join("\n")
+}
+
 /// Renders one claim's report as text; with `explain`, each line's pricing
 /// arithmetic too.
 pub fn claim_block(source: &str, claim: &Claim, report: &ClaimReport, explain: bool) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "claim {}  payer {} ({})  from {source}", claim.id, claim.payer.id, claim.payer.name);
+    let _ = writeln!(
+        out,
+        "claim {}  payer {} ({})  from {}",
+        safe(&claim.id),
+        safe(&claim.payer.id),
+        safe(&claim.payer.name),
+        safe(source)
+    );
     match &report.verdict {
         Verdict::Evaluated { outcome, totals, receipt } => {
             let _ = writeln!(out, "  {}", receipt_line(receipt));
@@ -30,16 +65,16 @@ pub fn claim_block(source: &str, claim: &Claim, report: &ClaimReport, explain: b
         }
         Verdict::Failed { failure, receipt } => {
             let _ = writeln!(out, "  {}", receipt_line(receipt));
-            let _ = writeln!(out, "  FAILED: {failure}");
+            let _ = writeln!(out, "  FAILED: {}", safe(&failure.to_string()));
         }
     }
-    out
+    guarded(out)
 }
 
 /// Renders a claim that could not be read.
 pub fn input_error_block(source: &str, claim_id: Option<&str>, error: &str) -> String {
-    let id = claim_id.map_or_else(String::new, |id| format!("{id}  "));
-    format!("claim {id}from {source}\n  INVALID INPUT: {error}\n")
+    let id = claim_id.map_or_else(String::new, |id| format!("{}  ", safe(id)));
+    format!("claim {id}from {}\n  INVALID INPUT: {}\n", safe(source), safe(error))
 }
 
 fn receipt_line(receipt: &Receipt) -> String {
@@ -113,26 +148,32 @@ fn findings(out: &mut String, findings: &[Finding]) {
     let _ = writeln!(out, "  findings:");
     for finding in sorted {
         let line = finding.line.map_or_else(|| "claim".to_owned(), |l| format!("line {l}"));
-        let _ =
-            writeln!(out, "  - {:<7} {}  {line}: {}", finding.severity.to_string(), finding.rule_id, finding.message);
+        let _ = writeln!(
+            out,
+            "  - {:<7} {}  {line}: {}",
+            finding.severity.to_string(),
+            safe(&finding.rule_id),
+            safe(&finding.message)
+        );
         if !finding.evidence.is_empty() {
-            let facts: Vec<String> = finding.evidence.iter().map(|f| format!("{} = {}", f.label, f.value)).collect();
+            let facts: Vec<String> =
+                finding.evidence.iter().map(|f| format!("{} = {}", safe(&f.label), safe(&f.value))).collect();
             let _ = writeln!(out, "      evidence: {}", facts.join("; "));
         }
         if let Some(denial) = &finding.denial {
-            let _ = writeln!(out, "      payer would report: {denial}");
+            let _ = writeln!(out, "      payer would report: {}", safe(&denial.to_string()));
         }
         for fix in &finding.fixes {
-            let _ = writeln!(out, "      fix: {fix}");
+            let _ = writeln!(out, "      fix: {}", safe(&fix.to_string()));
         }
-        let _ = writeln!(out, "      source: {}", finding.citation);
+        let _ = writeln!(out, "      source: {}", safe(&finding.citation));
     }
 }
 
 /// Renders how every payer would treat one encounter, side by side.
 pub fn comparison_block(source: &str, claim: &Claim, reports: &[(String, ClaimReport)]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "claim {} as every payer would treat it  from {source}", claim.id);
+    let _ = writeln!(out, "claim {} as every payer would treat it  from {}", safe(&claim.id), safe(source));
     let codes: Vec<String> = claim.lines.iter().map(|l| format!("{} x{}", l.procedure, l.units)).collect();
     let _ = writeln!(out, "  billed: {}", codes.join(", "));
     let _ = writeln!(
@@ -165,15 +206,17 @@ pub fn comparison_block(source: &str, claim: &Claim, reports: &[(String, ClaimRe
                     let line = finding.line.map_or_else(|| "claim".to_owned(), |l| format!("line {l}"));
                     notes.push(format!(
                         "    {payer}: {} {} ({line}): {}",
-                        finding.severity, finding.rule_id, finding.message
+                        finding.severity,
+                        safe(&finding.rule_id),
+                        safe(&finding.message)
                     ));
                 }
             }
             Verdict::NotRouted { finding } => {
-                let _ = writeln!(out, "  {payer:<14} not evaluated: {}", finding.message);
+                let _ = writeln!(out, "  {payer:<14} not evaluated: {}", safe(&finding.message));
             }
             Verdict::Failed { failure, .. } => {
-                let _ = writeln!(out, "  {payer:<14} FAILED: {failure}");
+                let _ = writeln!(out, "  {payer:<14} FAILED: {}", safe(&failure.to_string()));
             }
         }
     }
@@ -183,5 +226,5 @@ pub fn comparison_block(source: &str, claim: &Claim, reports: &[(String, ClaimRe
             let _ = writeln!(out, "{note}");
         }
     }
-    out
+    guarded(out)
 }

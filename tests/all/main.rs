@@ -13,6 +13,7 @@
 
 mod cli;
 mod data;
+mod hardening;
 mod kits;
 mod lifecycle;
 mod ptp_gen;

@@ -44,7 +44,7 @@ fn a_looping_plugin_runs_out_of_fuel_and_the_next_claim_still_evaluates() {
 
 #[test]
 fn a_looping_plugin_is_stopped_by_the_wall_clock_deadline_when_fuel_is_plenty() {
-    let sandbox = "[sandbox]\nfuel = 18_000_000_000_000_000_000\ndeadline_ms = 200\n";
+    let sandbox = "[sandbox]\nfuel = 1_000_000_000_000_000\ndeadline_ms = 200\n";
     with_plugin("test-plugins/looper", sandbox, |evaluator| {
         let failure = fails_then_recovers(evaluator, "loop-1");
         assert_eq!(failure.kind, FailureKind::Deadline, "{failure}");
@@ -180,7 +180,7 @@ fn evaluated(verdict: &Verdict) -> (payrules_model::Outcome, payrules_host::Rece
 }
 
 #[test]
-fn receipts_name_the_rule_set_and_plugin_and_warm_instances_give_the_same_outcome() {
+fn receipts_name_the_rule_set_and_plugin_and_the_same_claim_gets_the_same_outcome() {
     let host = support::host();
     let mut evaluator = host.evaluator(support::load(&host, &support::default_rules()));
     let claim = support::claim("C-1");
@@ -192,7 +192,7 @@ fn receipts_name_the_rule_set_and_plugin_and_warm_instances_give_the_same_outcom
     assert_eq!(receipt.contract_version, "0.2.0");
     assert_eq!(receipt.plugin_sha256, hash(&support::built("plugins/medicare")));
     assert!(receipt.fuel_used.is_some_and(|f| f > 0));
-    assert_eq!(first, second, "a warm instance answers the same claim the same way");
+    assert_eq!(first, second, "the same claim is answered the same way");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use payrules_host::{CompileCache, Host, HostOptions, RuleSet};
+use payrules_host::{CacheKey, CompileCache, Host, HostOptions, RuleSet};
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -25,7 +25,8 @@ pub fn default_rules() -> PathBuf {
 
 /// A host whose compile cache lives in the shared test cache folder.
 pub fn host() -> Host {
-    let cache = CompileCache::new(root().join("target/test-compile-cache"));
+    let key = CacheKey::load_or_create(&root().join("target/test-cache.key")).expect("test cache key");
+    let cache = CompileCache::open(root().join("target/test-compile-cache"), key).expect("test compile cache");
     Host::new(HostOptions { cache: Some(cache) }).expect("host starts")
 }
 
@@ -67,6 +68,7 @@ pub fn payrules(args: &[&str]) -> std::process::Output {
         .args(args)
         .current_dir(root())
         .env("PAYRULES_CACHE_DIR", root().join("target/test-compile-cache"))
+        .env("PAYRULES_CACHE_KEY", root().join("target/test-cache.key"))
         .env_remove("PAYRULES_RULES")
         .env_remove("RUST_LOG")
         .output()

@@ -30,7 +30,7 @@ fn x12valid() -> PathBuf {
 }
 
 /// Whether pyx12 says the file is valid. Its exit status is 1 whatever the
-/// result (claims-formats.md §4.1), so the verdict line is read instead, and it
+/// result (docs/sources.md), so the verdict line is read instead, and it
 /// runs on a copy because it writes a 999 beside its input.
 fn pyx12_verdict(file: &Path) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();

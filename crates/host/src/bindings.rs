@@ -22,6 +22,8 @@ pub mod v0_2_0 {
     wasmtime::component::bindgen!({
         path: "../../wit/since_v0.2.0",
         world: "payer-policy",
+        // A lookup outside the claim under evaluation traps the plugin.
+        imports: { default: trappable },
     });
 
     use payrules_model::ReferenceData as _;
@@ -44,39 +46,54 @@ pub mod v0_2_0 {
 
     impl t::Host for SandboxState {}
 
-    fn date(d: t::Date) -> Result<payrules_model::Date, r::DataError> {
-        payrules_model::Date::new(d.year, d.month, d.day).map_err(|_| r::DataError::NoDataForDate)
+    fn date(d: t::Date) -> Option<payrules_model::Date> {
+        payrules_model::Date::new(d.year, d.month, d.day).ok()
     }
 
+    /// A lookup's answer for the plugin, or the trap that stops it. Every
+    /// lookup is checked against the claim and charged fuel for its work.
+    type Lookup<T> = wasmtime::Result<Result<T, r::DataError>>;
+
     impl r::Host for SandboxState {
-        fn ptp_edits(&mut self, codes: Vec<String>, on: t::Date) -> Result<Vec<r::PtpEdit>, r::DataError> {
+        fn ptp_edits(&mut self, codes: Vec<String>, on: t::Date) -> Lookup<Vec<r::PtpEdit>> {
+            let date = self.check_lookup("NCCI edits", &codes, date(on))?;
             let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
-            let edits = self.data.ptp_edits(&codes, date(on)?)?;
-            Ok(edits.into_iter().map(r::PtpEdit::from).collect())
+            let answer = self.data.ptp_edits(&codes, date);
+            self.charge(codes.len() + answer.as_ref().map_or(0, Vec::len));
+            Ok(answer.map(|edits| edits.into_iter().map(r::PtpEdit::from).collect()).map_err(r::DataError::from))
         }
 
-        fn mue_limits(&mut self, codes: Vec<String>, on: t::Date) -> Result<Vec<r::MueLimit>, r::DataError> {
+        fn mue_limits(&mut self, codes: Vec<String>, on: t::Date) -> Lookup<Vec<r::MueLimit>> {
+            let date = self.check_lookup("MUEs", &codes, date(on))?;
             let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
-            let limits = self.data.mue_limits(&codes, date(on)?)?;
-            Ok(limits.into_iter().map(r::MueLimit::from).collect())
+            let answer = self.data.mue_limits(&codes, date);
+            self.charge(codes.len() + answer.as_ref().map_or(0, Vec::len));
+            Ok(answer.map(|limits| limits.into_iter().map(r::MueLimit::from).collect()).map_err(r::DataError::from))
         }
 
-        fn relative_values_for(
-            &mut self,
-            codes: Vec<String>,
-            on: t::Date,
-        ) -> Result<Vec<r::RelativeValues>, r::DataError> {
+        fn relative_values_for(&mut self, codes: Vec<String>, on: t::Date) -> Lookup<Vec<r::RelativeValues>> {
+            let date = self.check_lookup("relative values", &codes, date(on))?;
             let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
-            let values = self.data.relative_values(&codes, date(on)?)?;
-            Ok(values.into_iter().map(r::RelativeValues::from).collect())
+            let answer = self.data.relative_values(&codes, date);
+            self.charge(codes.len() + answer.as_ref().map_or(0, Vec::len));
+            Ok(answer
+                .map(|values| values.into_iter().map(r::RelativeValues::from).collect())
+                .map_err(r::DataError::from))
         }
 
-        fn geographic_indices_for(
-            &mut self,
-            locality: String,
-            on: t::Date,
-        ) -> Result<Option<r::GeographicIndices>, r::DataError> {
-            Ok(self.data.geographic_indices(&locality, date(on)?)?.map(r::GeographicIndices::from))
+        fn geographic_indices_for(&mut self, locality: String, on: t::Date) -> Lookup<Option<r::GeographicIndices>> {
+            if locality.len() > crate::sandbox::MAX_LOCALITY_BYTES {
+                return Err(
+                    self.refuse("geographic indices", format!("with a locality name of {} bytes", locality.len()))
+                );
+            }
+            let date = self.check_lookup("geographic indices", &[], date(on))?;
+            self.charge(1);
+            Ok(self
+                .data
+                .geographic_indices(&locality, date)
+                .map(|i| i.map(r::GeographicIndices::from))
+                .map_err(r::DataError::from))
         }
     }
 }

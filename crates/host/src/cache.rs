@@ -1,23 +1,210 @@
-//! A cache of compiled plugins on disk, keyed by the plugin's content hash
-//! and the engine's compatibility hash, so each plugin is compiled once.
+//! A cache of compiled plugins on disk, so each plugin is compiled once.
+//!
+//! A cache entry is native code that the host maps and runs, so the cache
+//! is trusted only as far as it can prove an entry is its own. Every entry
+//! carries an HMAC-SHA256 tag under a key kept outside the cache directory,
+//! over the plugin's sha256, the engine's compatibility hash and the compiled
+//! bytes: an entry written by anyone without the key, or moved from one
+//! plugin's name to another's, does not verify and is recompiled. The
+//! directory itself must belong to the current user and be writable by no
+//! one else, as ssh requires of its keys; otherwise the cache is not used.
 
+use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::{Read as _, Write as _};
+use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
-/// Where compiled plugins are kept.
+/// The largest cache entry read back; a compiled payer plugin is a few MB.
+pub const MAX_ENTRY_BYTES: u64 = 256 << 20;
+
+/// Length of an HMAC-SHA256 tag.
+const TAG_BYTES: usize = 32;
+
+/// What the tag covers first, so a tag from any other use of the key never verifies here.
+const TAG_CONTEXT: &[u8] = b"payrules compile cache entry v2\0";
+
+/// Why the compile cache cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CacheError {
+    /// A file or directory the cache needs could not be created or read.
+    #[error("`{path}`: {cause}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The I/O error; part of the message, so not a separate error source.
+        cause: std::io::Error,
+    },
+    /// A file or directory is not safe to trust, as ssh would refuse it.
+    #[error("`{path}` is not safe to trust: {reason}")]
+    Insecure {
+        /// The file or directory.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The key file holds something other than a key.
+    #[error("`{path}` is not a payrules cache key: {reason}")]
+    BadKey {
+        /// The key file.
+        path: PathBuf,
+        /// What was expected.
+        reason: String,
+    },
+    /// No place for the key is known (neither `$PAYRULES_CACHE_KEY`, `$XDG_CONFIG_HOME` nor `$HOME` is set).
+    #[error("no place for the cache key: set PAYRULES_CACHE_KEY, XDG_CONFIG_HOME or HOME")]
+    NoKeyLocation,
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> CacheError + '_ {
+    move |cause| CacheError::Io { path: path.to_path_buf(), cause }
+}
+
+/// The secret that authenticates cache entries. It never lives in the cache
+/// directory, so write access to the cache alone cannot forge an entry.
+#[derive(Clone)]
+pub struct CacheKey([u8; 32]);
+
+impl std::fmt::Debug for CacheKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CacheKey(..)")
+    }
+}
+
+impl CacheKey {
+    /// The default key file: `$PAYRULES_CACHE_KEY`, else
+    /// `$XDG_CONFIG_HOME/payrules/cache.key`, else `~/.config/payrules/cache.key`.
+    pub fn default_path() -> Option<PathBuf> {
+        if let Some(path) = std::env::var_os("PAYRULES_CACHE_KEY") {
+            return Some(PathBuf::from(path));
+        }
+        if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME") {
+            return Some(PathBuf::from(dir).join("payrules").join("cache.key"));
+        }
+        std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config").join("payrules").join("cache.key"))
+    }
+
+    /// A key that lives only in this process: entries written with it are
+    /// useless to any other process, so use it only for a cache that dies
+    /// with the process.
+    pub fn ephemeral() -> Result<CacheKey, CacheError> {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| CacheError::Io {
+            path: PathBuf::from("(system random source)"),
+            cause: std::io::Error::other(e.to_string()),
+        })?;
+        Ok(CacheKey(key))
+    }
+
+    /// Reads the key at `path`, creating it (mode 0600, in a 0700 folder) on
+    /// first use. A key file that is a symlink, is not a regular file, belongs
+    /// to another user, or can be read by anyone else is refused.
+    pub fn load_or_create(path: &Path) -> Result<CacheKey, CacheError> {
+        match std::fs::symlink_metadata(path) {
+            Ok(_) => Self::read(path),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Self::create(path),
+            Err(cause) => Err(CacheError::Io { path: path.to_path_buf(), cause }),
+        }
+    }
+
+    fn create(path: &Path) -> Result<CacheKey, CacheError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(parent).map_err(io_error(parent))?;
+            check_private_dir(parent)?;
+        }
+        let key = Self::ephemeral()?;
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path);
+        let mut file = match created {
+            Ok(file) => file,
+            // Another process created it first: use theirs.
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => return Self::read(path),
+            Err(cause) => return Err(CacheError::Io { path: path.to_path_buf(), cause }),
+        };
+        file.write_all(format!("{}\n", hex::encode(key.0)).as_bytes()).map_err(io_error(path))?;
+        file.sync_all().map_err(io_error(path))?;
+        tracing::info!(path = %path.display(), "created the compile cache key");
+        Ok(key)
+    }
+
+    fn read(path: &Path) -> Result<CacheKey, CacheError> {
+        let file = open_regular(path)?;
+        let metadata = file.metadata().map_err(io_error(path))?;
+        check_owner(path, &metadata)?;
+        if metadata.mode() & 0o077 != 0 {
+            return Err(CacheError::Insecure {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "its mode is {:o}; a key must be readable by its owner only (chmod 600)",
+                    metadata.mode() & 0o777
+                ),
+            });
+        }
+        let text = read_limited(file, path, 1024)?;
+        let bad = |reason: &str| CacheError::BadKey { path: path.to_path_buf(), reason: reason.to_owned() };
+        let text = std::str::from_utf8(&text).map_err(|_| bad("expected 64 hex digits"))?;
+        let bytes = hex::decode(text.trim()).map_err(|_| bad("expected 64 hex digits"))?;
+        let key: [u8; 32] = bytes.try_into().map_err(|_| bad("expected 64 hex digits"))?;
+        Ok(CacheKey(key))
+    }
+
+    /// The MAC over one entry. HMAC takes a key of any length, so `None`
+    /// never happens in practice; callers treat it as "does not verify".
+    fn tag(&self, sha256: &str, compatibility: u64, artifact: &[u8]) -> Option<Hmac<Sha256>> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).ok()?;
+        mac.update(TAG_CONTEXT);
+        mac.update(sha256.to_ascii_lowercase().as_bytes());
+        mac.update(&compatibility.to_le_bytes());
+        mac.update(artifact);
+        Some(mac)
+    }
+}
+
+/// Where compiled plugins are kept, and the key that vouches for them.
 #[derive(Clone, Debug)]
 pub struct CompileCache {
     dir: PathBuf,
+    key: CacheKey,
 }
 
 impl CompileCache {
-    /// A cache in `dir`, created on first write.
-    pub fn new(dir: impl Into<PathBuf>) -> CompileCache {
-        CompileCache { dir: dir.into() }
+    /// Opens the cache in `dir`, creating it with mode 0700. A directory that
+    /// is not owned by the current user, or that group or others can write,
+    /// is refused: whoever can write it could plant entries, and the key
+    /// alone must not be the only line of defence.
+    pub fn open(dir: impl Into<PathBuf>, key: CacheKey) -> Result<CompileCache, CacheError> {
+        let dir = dir.into();
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir).map_err(io_error(&dir))?;
+        check_private_dir(&dir)?;
+        Ok(CompileCache { dir, key })
+    }
+
+    /// Opens the cache in `dir` with the key at [`CacheKey::default_path`].
+    /// The key must not be inside the cache directory.
+    pub fn open_with_default_key(dir: impl Into<PathBuf>) -> Result<CompileCache, CacheError> {
+        let dir = dir.into();
+        let key_path = CacheKey::default_path().ok_or(CacheError::NoKeyLocation)?;
+        if let (Some(key_dir), Ok(cache_dir)) =
+            (key_path.parent().and_then(|p| std::fs::canonicalize(p).ok()), std::fs::canonicalize(&dir))
+            && key_dir.starts_with(&cache_dir)
+        {
+            return Err(CacheError::Insecure {
+                path: key_path,
+                reason: "the cache key is inside the cache directory, so the cache could vouch for itself".to_owned(),
+            });
+        }
+        let key = CacheKey::load_or_create(&key_path)?;
+        CompileCache::open(dir, key)
     }
 
     /// The default place: `$PAYRULES_CACHE_DIR`, else `$XDG_CACHE_HOME/payrules`,
@@ -37,36 +224,50 @@ impl CompileCache {
         &self.dir
     }
 
-    fn path_for(&self, engine: &Engine, sha256: &str) -> PathBuf {
+    fn compatibility(engine: &Engine) -> u64 {
         let mut hasher = DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
-        self.dir.join(format!("{sha256}-{:016x}.cwasm", hasher.finish()))
+        hasher.finish()
+    }
+
+    fn path_for(&self, sha256: &str, compatibility: u64) -> PathBuf {
+        self.dir.join(format!("{}-{compatibility:016x}.cwasm", sha256.to_ascii_lowercase()))
     }
 
     /// The compiled form of the plugin whose bytes hash to `sha256`, compiling
-    /// and storing it on a miss. A cache that cannot be read or written is
-    /// skipped with a warning; it never stops a load.
+    /// and storing it on a miss. A cache that cannot be read or written, or an
+    /// entry that does not verify, is skipped with a warning and the plugin is
+    /// compiled; the cache never stops a load.
     pub fn load_or_compile(&self, engine: &Engine, sha256: &str, wasm: &[u8]) -> wasmtime::Result<Component> {
-        let path = self.path_for(engine, sha256);
-        if let Some(component) = self.read(engine, &path) {
+        let compatibility = Self::compatibility(engine);
+        let path = self.path_for(sha256, compatibility);
+        if let Some(component) = self.read(engine, &path, sha256, compatibility) {
             tracing::debug!(path = %path.display(), "compiled plugin found in cache");
             return Ok(component);
         }
         let compiled = engine.precompile_component(wasm)?;
-        if let Err(error) = self.write(&path, &compiled) {
+        if let Err(error) = self.write(&path, sha256, compatibility, &compiled) {
             tracing::warn!(path = %path.display(), %error, "could not write the compile cache");
         }
         deserialize(engine, &compiled)
     }
 
-    fn read(&self, engine: &Engine, path: &Path) -> Option<Component> {
-        let stored = std::fs::read(path).ok()?;
-        // The file ends with the sha256 of what precedes it, so a truncated or
-        // corrupted entry is recompiled instead of handed to the loader.
-        let split = stored.len().checked_sub(32)?;
-        let (artifact, digest) = stored.split_at(split);
-        if Sha256::digest(artifact).as_slice() != digest {
-            tracing::warn!(path = %path.display(), "compile cache entry is corrupt; recompiling");
+    fn read(&self, engine: &Engine, path: &Path, sha256: &str, compatibility: u64) -> Option<Component> {
+        let stored = match open_regular(path).and_then(|file| read_limited(file, path, MAX_ENTRY_BYTES)) {
+            Ok(stored) => stored,
+            Err(CacheError::Io { cause, .. }) if cause.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(error) => {
+                tracing::warn!(%error, "compile cache entry refused; recompiling");
+                return None;
+            }
+        };
+        let split = stored.len().checked_sub(TAG_BYTES)?;
+        let (artifact, tag) = stored.split_at(split);
+        if self.key.tag(sha256, compatibility, artifact).is_none_or(|mac| mac.verify_slice(tag).is_err()) {
+            tracing::warn!(
+                path = %path.display(),
+                "compile cache entry does not verify under this user's cache key (tampered, corrupt, or another plugin's); recompiling"
+            );
             return None;
         }
         match deserialize(engine, artifact) {
@@ -78,25 +279,160 @@ impl CompileCache {
         }
     }
 
-    fn write(&self, path: &Path, compiled: &[u8]) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
-        let mut contents = Vec::with_capacity(compiled.len() + 32);
-        contents.extend_from_slice(compiled);
-        contents.extend_from_slice(&Sha256::digest(compiled));
-        // Write then rename, so a reader never sees half a file; the name is
-        // unique to this process and call, so concurrent writers never share one.
-        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let serial = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let temporary = path.with_extension(format!("tmp{}-{serial}", std::process::id()));
-        std::fs::write(&temporary, contents)?;
-        std::fs::rename(&temporary, path)
+    fn write(&self, path: &Path, sha256: &str, compatibility: u64, compiled: &[u8]) -> Result<(), CacheError> {
+        let tag = self
+            .key
+            .tag(sha256, compatibility, compiled)
+            .ok_or_else(|| CacheError::BadKey {
+                path: self.dir.clone(),
+                reason: "the key cannot make a tag".to_owned(),
+            })?
+            .finalize()
+            .into_bytes();
+        // An exclusive create of a random name (mode 0600), then a rename, so
+        // a reader never sees half a file, concurrent writers never share one,
+        // and no symlink planted at a guessable name is ever followed.
+        let mut temporary = tempfile::Builder::new()
+            .prefix(".entry-")
+            .suffix(".tmp")
+            .tempfile_in(&self.dir)
+            .map_err(io_error(&self.dir))?;
+        temporary.write_all(compiled).map_err(io_error(temporary.path()))?;
+        temporary.write_all(&tag).map_err(io_error(temporary.path()))?;
+        temporary.persist(path).map_err(|e| CacheError::Io { path: path.to_path_buf(), cause: e.error })?;
+        Ok(())
     }
 }
 
-#[allow(unsafe_code, reason = "the bytes were produced by this engine's precompile and checked against their digest")]
+/// Opens `path` for reading without following a symlink, and only if it is a regular file.
+fn open_regular(path: &Path) -> Result<File, CacheError> {
+    let file =
+        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path).map_err(
+            |cause| {
+                if cause.raw_os_error() == Some(libc::ELOOP) {
+                    CacheError::Insecure { path: path.to_path_buf(), reason: "it is a symbolic link".to_owned() }
+                } else {
+                    CacheError::Io { path: path.to_path_buf(), cause }
+                }
+            },
+        )?;
+    let metadata = file.metadata().map_err(io_error(path))?;
+    if !metadata.is_file() {
+        return Err(CacheError::Insecure { path: path.to_path_buf(), reason: "it is not a regular file".to_owned() });
+    }
+    Ok(file)
+}
+
+/// Reads at most `limit` bytes of `file`; a longer file is refused.
+fn read_limited(file: File, path: &Path, limit: u64) -> Result<Vec<u8>, CacheError> {
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(io_error(path))?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit {
+        return Err(CacheError::Insecure {
+            path: path.to_path_buf(),
+            reason: format!("it is larger than {limit} bytes"),
+        });
+    }
+    Ok(bytes)
+}
+
+/// The directory must be the current user's and writable by no one else.
+fn check_private_dir(dir: &Path) -> Result<(), CacheError> {
+    let metadata = std::fs::metadata(dir).map_err(io_error(dir))?;
+    if !metadata.is_dir() {
+        return Err(CacheError::Insecure { path: dir.to_path_buf(), reason: "it is not a directory".to_owned() });
+    }
+    check_owner(dir, &metadata)?;
+    if metadata.mode() & 0o022 != 0 {
+        return Err(CacheError::Insecure {
+            path: dir.to_path_buf(),
+            reason: format!(
+                "its mode is {:o}, writable by group or others; make it the owner's alone (chmod 700)",
+                metadata.permissions().mode() & 0o777
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn check_owner(path: &Path, metadata: &std::fs::Metadata) -> Result<(), CacheError> {
+    let me = effective_uid();
+    if metadata.uid() != me {
+        return Err(CacheError::Insecure {
+            path: path.to_path_buf(),
+            reason: format!("it belongs to user {}, not to the current user {me}", metadata.uid()),
+        });
+    }
+    Ok(())
+}
+
+#[allow(unsafe_code, reason = "geteuid has no preconditions and cannot fail")]
+fn effective_uid() -> u32 {
+    // SAFETY: geteuid takes no arguments, touches no memory and always succeeds.
+    unsafe { libc::geteuid() }
+}
+
+#[allow(unsafe_code, reason = "the bytes were produced by this engine's precompile or verified under this user's key")]
 fn deserialize(engine: &Engine, artifact: &[u8]) -> wasmtime::Result<Component> {
     // SAFETY: `artifact` is either fresh output of `Engine::precompile_component`
-    // or a cache entry this host wrote and whose sha256 trailer matched; wasmtime
-    // also checks its header against the engine's configuration.
+    // or a cache entry whose HMAC tag, under a key only this user can read and
+    // bound to this plugin's sha256 and this engine's compatibility hash,
+    // verified; wasmtime also checks its header against the engine's configuration.
     unsafe { Component::deserialize(engine, artifact) }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::*;
+
+    #[test]
+    fn a_key_is_created_private_and_read_back_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config/cache.key");
+        let first = CacheKey::load_or_create(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let second = CacheKey::load_or_create(&path).unwrap();
+        assert_eq!(first.0, second.0);
+    }
+
+    #[test]
+    fn a_readable_or_linked_key_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.key");
+        CacheKey::load_or_create(&path).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let error = CacheKey::load_or_create(&path).unwrap_err().to_string();
+        assert!(error.contains("chmod 600"), "{error}");
+        let link = dir.path().join("link.key");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        let error = CacheKey::load_or_create(&link).unwrap_err().to_string();
+        assert!(error.contains("symbolic link"), "{error}");
+    }
+
+    #[test]
+    fn a_group_writable_cache_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        std::fs::create_dir(&cache).unwrap();
+        std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o775)).unwrap();
+        let error = CompileCache::open(&cache, CacheKey::ephemeral().unwrap()).unwrap_err().to_string();
+        assert!(error.contains("writable by group or others"), "{error}");
+    }
+
+    #[test]
+    fn a_tag_binds_the_plugin_hash_and_the_engine() {
+        let key = CacheKey::ephemeral().unwrap();
+        let tag = key.tag("aa", 1, b"code").unwrap().finalize().into_bytes();
+        let verifies = |key: &CacheKey, sha: &str, compat: u64, code: &[u8]| {
+            key.tag(sha, compat, code).unwrap().verify_slice(&tag).is_ok()
+        };
+        assert!(verifies(&key, "aa", 1, b"code"));
+        assert!(!verifies(&key, "bb", 1, b"code"), "another plugin's entry");
+        assert!(!verifies(&key, "aa", 2, b"code"), "another engine's entry");
+        assert!(!verifies(&key, "aa", 1, b"cods"), "changed code");
+        assert!(!verifies(&CacheKey::ephemeral().unwrap(), "aa", 1, b"code"), "another key");
+    }
 }

@@ -20,6 +20,11 @@ pub enum FailureKind {
     Trap,
     /// The plugin answered that it could not decide.
     Undecided,
+    /// The plugin broke the contract: it asked the host about something
+    /// outside its claim, or answered with an outcome that does not fit the
+    /// claim (a missing or extra line result, a finding on a line that does
+    /// not exist, a negative or impossible amount).
+    ContractViolation,
     /// The host itself failed around the call.
     Internal,
 }
@@ -53,8 +58,16 @@ impl EvaluationFailure {
         }
     }
 
+    /// The plugin's answer does not fit the claim it was asked about.
+    pub fn violation(message: String) -> EvaluationFailure {
+        EvaluationFailure { kind: FailureKind::ContractViolation, message }
+    }
+
     /// Names the reason a call into the plugin failed.
     pub fn classify(store: &Store<SandboxState>, limits: &SandboxLimits, error: wasmtime::Error) -> EvaluationFailure {
+        if let Some(violation) = &store.data().violation {
+            return EvaluationFailure::violation(violation.clone());
+        }
         if store.data().memory_exceeded {
             return EvaluationFailure {
                 kind: FailureKind::MemoryLimit,

@@ -123,7 +123,7 @@ fn line_changes(base: &Outcome, candidate: &Outcome) -> Vec<LineChange> {
 
 /// The impact of the candidate on one claim, or `None` when a payer would
 /// do the same under both rule sets.
-pub fn compare_reports(base: &ClaimReport, candidate: &ClaimReport) -> Option<ClaimImpact> {
+pub fn compare_reports(base: &ClaimReport, candidate: &ClaimReport) -> Result<Option<ClaimImpact>, ImpactError> {
     let (before, after) = (findings(base), findings(candidate));
     let lines = match (&base.verdict, &candidate.verdict) {
         (Verdict::Evaluated { outcome: a, .. }, Verdict::Evaluated { outcome: b, .. }) => line_changes(a, b),
@@ -140,14 +140,24 @@ pub fn compare_reports(base: &ClaimReport, candidate: &ClaimReport) -> Option<Cl
         lines,
         base_payment,
         candidate_payment,
-        payment_change: candidate_payment.checked_sub(base_payment).unwrap_or(Money::ZERO),
+        payment_change: candidate_payment.checked_sub(base_payment).ok_or(ImpactError::Overflow)?,
     };
     let same = impact.base_status == impact.candidate_status
         && impact.findings_added.is_empty()
         && impact.findings_removed.is_empty()
         && impact.lines.is_empty()
         && impact.payment_change == Money::ZERO;
-    (!same).then_some(impact)
+    Ok((!same).then_some(impact))
+}
+
+/// Why an impact could not be summed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImpactError {
+    /// A payment change or a sum of them does not fit an amount; it is an
+    /// error, never rounded to a number.
+    #[error("a payment change does not fit in an amount")]
+    Overflow,
 }
 
 /// Changed claims and dollars, for one payer or one rule.
@@ -183,14 +193,15 @@ pub struct ImpactSummary {
 
 impl ImpactSummary {
     /// Counts one claim that was replayed; `impact` is `None` when it did not change.
-    pub fn record(&mut self, impact: Option<&ClaimImpact>) {
+    pub fn record(&mut self, impact: Option<&ClaimImpact>) -> Result<(), ImpactError> {
         self.claims += 1;
-        let Some(impact) = impact else { return };
+        let Some(impact) = impact else { return Ok(()) };
+        let add = |sum: Money| sum.checked_add(impact.payment_change).ok_or(ImpactError::Overflow);
         self.changed += 1;
-        self.payment_change = self.payment_change.saturating_add(impact.payment_change);
+        self.payment_change = add(self.payment_change)?;
         let payer = self.by_payer.entry(impact.payer_id.clone()).or_default();
         payer.claims += 1;
-        payer.payment_change = payer.payment_change.saturating_add(impact.payment_change);
+        payer.payment_change = add(payer.payment_change)?;
         let added: BTreeSet<&str> = impact.findings_added.iter().map(|f| f.rule_id.as_str()).collect();
         let removed: BTreeSet<&str> = impact.findings_removed.iter().map(|f| f.rule_id.as_str()).collect();
         for rule in added.union(&removed) {
@@ -198,8 +209,9 @@ impl ImpactSummary {
             tally.claims += 1;
             tally.added += u64::from(added.contains(rule));
             tally.removed += u64::from(removed.contains(rule));
-            tally.payment_change = tally.payment_change.saturating_add(impact.payment_change);
+            tally.payment_change = add(tally.payment_change)?;
         }
+        Ok(())
     }
 
     /// Counts one claim that could not be read.

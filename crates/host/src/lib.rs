@@ -14,9 +14,11 @@
 
 mod bindings;
 pub mod cache;
+mod conformance;
 pub mod data;
 mod error;
 mod failure;
+pub mod files;
 pub mod impact;
 pub mod kit;
 mod plugin;
@@ -27,7 +29,7 @@ mod runtime;
 pub mod sandbox;
 
 pub use bindings::SUPPORTED_VERSIONS;
-pub use cache::CompileCache;
+pub use cache::{CacheError, CacheKey, CompileCache};
 pub use error::{HostError, LoadError};
 pub use failure::{EvaluationFailure, FailureKind};
 pub use plugin::{Plugin, sha256_hex};

@@ -92,11 +92,13 @@ impl Plugin {
     ) -> Result<Plugin, LoadError> {
         let PluginSource { entry, path, expected_sha256 } = source;
         let owned = |p: &Path| p.to_path_buf();
-        let bytes = std::fs::read(path).map_err(|cause| LoadError::ReadPlugin {
-            entry: entry.to_owned(),
-            path: owned(path),
-            cause,
-        })?;
+        let bytes = crate::files::read_regular(path, crate::files::MAX_PLUGIN_BYTES)
+            .map_err(|cause| LoadError::ReadPlugin { entry: entry.to_owned(), path: owned(path), cause })?;
+        let not_a_plugin =
+            |message: String| LoadError::NotAPlugin { entry: entry.to_owned(), path: owned(path), message };
+        // Whether it is WebAssembly at all is said before any hash, so a rule
+        // set naming some other file never learns that file's sha256.
+        binary_kind(&bytes).map_err(not_a_plugin)?;
         let sha256 = sha256_hex(&bytes);
         if let Some(expected) = expected_sha256
             && !expected.eq_ignore_ascii_case(&sha256)
@@ -108,9 +110,6 @@ impl Plugin {
                 actual: sha256,
             });
         }
-        let not_a_plugin =
-            |message: String| LoadError::NotAPlugin { entry: entry.to_owned(), path: owned(path), message };
-        binary_kind(&bytes).map_err(not_a_plugin)?;
         let component = match cache {
             Some(cache) => cache.load_or_compile(engine, &sha256, &bytes),
             None => Component::new(engine, &bytes),
@@ -186,6 +185,7 @@ impl PluginInstance {
     ) -> Result<PluginInstance, EvaluationFailure> {
         let mut store = Store::new(engine, SandboxState::new(limits, data));
         store.limiter(|state| state);
+        crate::sandbox::charge_host_work(&mut store);
         // Instantiation can run code (a component's start function), so it
         // gets the same budget and deadline as a call.
         store.set_fuel(limits.fuel).map_err(|e| EvaluationFailure::internal(e.to_string()))?;
@@ -248,7 +248,8 @@ impl PluginInstance {
         limits: &SandboxLimits,
         claim: &Claim,
     ) -> Result<(Outcome, u64), EvaluationFailure> {
-        let (result, fuel) = self.call(limits, |policy, store| match policy {
+        self.store.data_mut().begin_claim(crate::sandbox::ClaimScope::of(claim));
+        let called = self.call(limits, |policy, store| match policy {
             PolicyBindings::V0_1_0(p) => {
                 let claim = v0_1_0::payrules::policy::types::Claim::from(claim);
                 let answer = p.payrules_policy_policy().call_evaluate(store, &claim)?;
@@ -259,7 +260,9 @@ impl PluginInstance {
                 let answer = p.payrules_policy_policy().call_evaluate(store, &claim)?;
                 Ok(answer.map(Outcome::from).map_err(EvaluationError::from))
             }
-        })?;
+        });
+        self.store.data_mut().end_claim();
+        let (result, fuel) = called?;
         match result {
             Ok(outcome) => Ok((outcome, fuel)),
             Err(error) => Err(EvaluationFailure::undecided(error.message)),

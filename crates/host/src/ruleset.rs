@@ -91,16 +91,32 @@ pub struct SandboxFile {
     pub reuse_instances: Option<bool>,
 }
 
+/// The largest fuel budget a rule set may give one claim: at about a
+/// billion instructions a second, days of work.
+pub const MAX_FUEL: u64 = 1_000_000_000_000_000;
+/// The longest deadline a rule set may give one claim: ten minutes.
+pub const MAX_DEADLINE_MS: u64 = 600_000;
+/// The most memory a rule set may give one plugin instance: all a 32-bit
+/// WebAssembly memory can address.
+pub const MAX_MEMORY_MIB: u64 = 4_096;
+
 impl SandboxFile {
-    /// The limits with defaults filled in.
-    pub fn resolve(&self) -> SandboxLimits {
+    /// The limits with defaults filled in, or which setting is out of range.
+    pub fn resolve(&self) -> Result<SandboxLimits, String> {
         let defaults = SandboxLimits::default();
-        SandboxLimits {
-            fuel: self.fuel.unwrap_or(defaults.fuel),
-            deadline_ms: self.deadline_ms.unwrap_or(defaults.deadline_ms),
-            memory_bytes: self.memory_mib.map_or(defaults.memory_bytes, |mib| mib.saturating_mul(1 << 20)),
+        let within = |name: &str, value: Option<u64>, max: u64| match value {
+            Some(value) if value == 0 || value > max => {
+                Err(format!("`sandbox.{name}` is {value}; it must be from 1 to {max}"))
+            }
+            other => Ok(other),
+        };
+        Ok(SandboxLimits {
+            fuel: within("fuel", self.fuel, MAX_FUEL)?.unwrap_or(defaults.fuel),
+            deadline_ms: within("deadline_ms", self.deadline_ms, MAX_DEADLINE_MS)?.unwrap_or(defaults.deadline_ms),
+            memory_bytes: within("memory_mib", self.memory_mib, MAX_MEMORY_MIB)?
+                .map_or(defaults.memory_bytes, |mib| mib << 20),
             reuse_instances: self.reuse_instances.unwrap_or(defaults.reuse_instances),
-        }
+        })
     }
 }
 
@@ -137,23 +153,39 @@ pub struct PayerEntryFile {
 /// entries serve one payer id on one date, and that one payer id's entries
 /// leave no gap between them.
 pub fn read_rule_set(path: &Path) -> Result<RuleSetFile, LoadError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|cause| LoadError::ReadRuleSet { path: path.to_path_buf(), cause })?;
+    let read_error = |cause| LoadError::ReadRuleSet { path: path.to_path_buf(), cause };
+    let bytes = crate::files::read_regular(path, crate::files::MAX_RULE_SET_BYTES).map_err(read_error)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| read_error(std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error().to_string())))?;
     let invalid = |message: String| LoadError::InvalidRuleSet { path: path.to_path_buf(), message };
     let file: RuleSetFile = toml::from_str(&text).map_err(|e| invalid(describe_toml_error(&text, &e)))?;
     if file.payers.is_empty() {
         return Err(invalid("it has no `[[payer]]` entries".to_owned()));
     }
-    for (index, period) in file.data.mue.iter().enumerate() {
-        let range = (period.effective_from, period.effective_to);
-        if file
-            .data
-            .mue
-            .iter()
-            .take(index)
-            .any(|earlier| dates_overlap((earlier.effective_from, earlier.effective_to), range))
-        {
-            return Err(invalid(format!("MUE file `{}` covers dates another MUE file covers", period.file.display())));
+    file.sandbox.resolve().map_err(&invalid)?;
+    for (what, periods) in [("MUE", &file.data.mue), ("RVU", &file.data.rvu), ("GPCI", &file.data.gpci)] {
+        for (index, period) in periods.iter().enumerate() {
+            let range = (period.effective_from, period.effective_to);
+            if let Some(to) = period.effective_to
+                && to < period.effective_from
+            {
+                return Err(invalid(format!(
+                    "{what} file `{}`: `effective_to` {to} is before `effective_from` {}",
+                    period.file.display(),
+                    period.effective_from
+                )));
+            }
+            if let Some(earlier) = periods
+                .iter()
+                .take(index)
+                .find(|earlier| dates_overlap((earlier.effective_from, earlier.effective_to), range))
+            {
+                return Err(invalid(format!(
+                    "{what} file `{}` covers dates {what} file `{}` covers; each date needs one file",
+                    period.file.display(),
+                    earlier.file.display()
+                )));
+            }
         }
     }
     for (index, entry) in file.payers.iter().enumerate() {

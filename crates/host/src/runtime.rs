@@ -18,6 +18,7 @@ use crate::data::{GrantedData, Grants, Period, ReferenceTables};
 use crate::kit::read_kit;
 
 use crate::cache::CompileCache;
+use crate::conformance::check_outcome;
 use crate::error::{HostError, LoadError};
 use crate::failure::EvaluationFailure;
 use crate::plugin::{Plugin, PluginInstance, PluginSource};
@@ -111,7 +112,11 @@ impl Host {
     /// naming the entry, the file and the reason.
     pub fn load_rule_set(&self, path: &Path) -> Result<Arc<RuleSet>, LoadError> {
         let file = read_rule_set(path)?;
-        let limits = file.sandbox.resolve();
+        // read_rule_set has refused limits out of range already.
+        let limits = file
+            .sandbox
+            .resolve()
+            .map_err(|message| LoadError::InvalidRuleSet { path: path.to_path_buf(), message })?;
         let base = path.parent().unwrap_or(Path::new("."));
         let tables = Arc::new(load_tables(path, base, &file.data)?);
         let mut loaded: HashMap<(PathBuf, String), Arc<Plugin>> = HashMap::new();
@@ -215,8 +220,8 @@ impl Host {
         Ok(instance)
     }
 
-    /// An evaluator over `rule_set`. Use one per thread; it keeps a warm,
-    /// configured instance of each plugin it has used.
+    /// An evaluator over `rule_set`. Use one per thread; where the rule set
+    /// allows it, it keeps a warm, configured instance of each plugin it has used.
     pub fn evaluator(&self, rule_set: Arc<RuleSet>) -> Evaluator<'_> {
         Evaluator { host: self, rule_set, warm: HashMap::new() }
     }
@@ -229,9 +234,9 @@ enum Configure {
 
 /// Evaluates claims against one rule set.
 ///
-/// Instances are reused between claims for speed unless the rule set asks for
-/// a fresh one per claim. An instance whose call failed is always thrown away,
-/// so a trap in one claim never affects the next.
+/// Each claim gets a fresh plugin instance unless the rule set asks for warm
+/// ones (`reuse_instances`). An instance whose call failed is always thrown
+/// away, so a trap in one claim never affects the next.
 pub struct Evaluator<'h> {
     host: &'h Host,
     rule_set: Arc<RuleSet>,
@@ -277,12 +282,17 @@ impl Evaluator<'_> {
                 }
             },
         };
-        match instance.evaluate(&limits, claim) {
-            Ok((outcome, fuel)) => {
+        let evaluated = instance.evaluate(&limits, claim).and_then(|(outcome, fuel)| {
+            let totals = check_outcome(claim, &outcome).map_err(|why| {
+                EvaluationFailure::violation(format!("the plugin's outcome does not fit the claim: {why}"))
+            })?;
+            Ok((outcome, totals, fuel))
+        });
+        match evaluated {
+            Ok((outcome, totals, fuel)) => {
                 if limits.reuse_instances {
                     self.warm.insert(index, instance);
                 }
-                let totals = outcome.totals(claim);
                 Verdict::Evaluated { outcome, totals, receipt: receipt(&rule_set, Some(entry), Some(fuel)) }
             }
             Err(failure) => {

@@ -25,16 +25,17 @@ pub struct SandboxLimits {
     pub memory_bytes: u64,
     /// Whether an instance is kept warm between claims.
     ///
-    /// Warm instances are several times faster. A fresh instance per claim
-    /// makes fuel counts reproducible to the unit, because the plugin's heap
-    /// starts from the same state every time; outcomes are the same either way
-    /// for a plugin that keeps no state between calls, as the PDK requires.
+    /// Off by default: each claim gets a fresh instance, so nothing one claim
+    /// left in a plugin's memory (a patient id, a diagnosis) can reach the
+    /// next claim's findings, and fuel counts reproduce to the unit. Warm
+    /// instances are faster, but they trust every plugin to forget: turn
+    /// them on only for plugins you trust with every claim the process sees.
     pub reuse_instances: bool,
 }
 
 impl Default for SandboxLimits {
     fn default() -> Self {
-        SandboxLimits { fuel: 200_000_000, deadline_ms: 2_000, memory_bytes: 64 << 20, reuse_instances: true }
+        SandboxLimits { fuel: 200_000_000, deadline_ms: 2_000, memory_bytes: 64 << 20, reuse_instances: false }
     }
 }
 
@@ -59,8 +60,39 @@ pub fn engine() -> Result<Engine, HostError> {
     Engine::new(&config).map_err(|e| HostError::Engine(e.to_string()))
 }
 
-/// Per-store state: the memory cap, whether a plugin hit it, and the
-/// reference data its payer entry may consult.
+/// Fuel charged for every reference data lookup, whatever it asks.
+pub const HOST_CALL_FUEL: u64 = 10_000;
+/// Fuel charged for each code asked about and each row answered.
+pub const HOST_ITEM_FUEL: u64 = 1_000;
+/// The longest locality name a plugin may ask about.
+pub const MAX_LOCALITY_BYTES: usize = 64;
+
+/// What the claim under evaluation lets a plugin ask the host about: its
+/// own codes and dates of service, and no more lookups than it has lines
+/// times the tables.
+#[derive(Debug, Default)]
+pub struct ClaimScope {
+    codes: Vec<String>,
+    dates: Vec<payrules_model::Date>,
+    lines: usize,
+}
+
+impl ClaimScope {
+    /// The scope of `claim`.
+    pub fn of(claim: &payrules_model::Claim) -> ClaimScope {
+        let mut codes: Vec<String> = claim.lines.iter().map(|l| l.procedure.as_str().to_owned()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let mut dates: Vec<payrules_model::Date> = claim.lines.iter().map(|l| l.date_of_service).collect();
+        dates.sort_unstable();
+        dates.dedup();
+        ClaimScope { codes, dates, lines: claim.lines.len() }
+    }
+}
+
+/// Per-store state: the memory cap, whether a plugin hit it, the reference
+/// data its payer entry may consult, and what the claim under evaluation
+/// lets it ask.
 #[derive(Debug)]
 pub struct SandboxState {
     memory_cap: usize,
@@ -68,6 +100,14 @@ pub struct SandboxState {
     pub memory_exceeded: bool,
     /// The reference tables the plugin's payer entry is granted.
     pub data: GrantedData,
+    /// The claim under evaluation; `None` while describing or configuring,
+    /// when no lookup is allowed.
+    scope: Option<ClaimScope>,
+    /// Fuel for host work done since the plugin last ran, taken from the
+    /// store's budget when control returns to the plugin.
+    pending_fuel: u64,
+    /// Why the plugin was stopped for breaking the contract, if it was.
+    pub violation: Option<String>,
 }
 
 impl SandboxState {
@@ -77,6 +117,9 @@ impl SandboxState {
             memory_cap: usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX),
             memory_exceeded: false,
             data,
+            scope: None,
+            pending_fuel: 0,
+            violation: None,
         }
     }
 
@@ -84,6 +127,89 @@ impl SandboxState {
     pub fn memory_cap(&self) -> usize {
         self.memory_cap
     }
+
+    /// Lets lookups about `scope`'s codes and dates through until [`SandboxState::end_claim`].
+    pub fn begin_claim(&mut self, scope: ClaimScope) {
+        self.scope = Some(scope);
+        self.pending_fuel = 0;
+    }
+
+    /// Ends the claim: no further lookups.
+    pub fn end_claim(&mut self) {
+        self.scope = None;
+    }
+
+    /// Records that the plugin broke the contract, and the trap that stops it.
+    pub(crate) fn refuse(&mut self, lookup: &str, why: String) -> wasmtime::Error {
+        let message = format!("the plugin asked the host for {lookup} {why}");
+        self.violation = Some(message.clone());
+        wasmtime::format_err!("{message}")
+    }
+
+    /// Checks one lookup against the claim: every code is one of its codes,
+    /// the date is one of its dates of service, and there are no more codes
+    /// than it has lines. A lookup outside that is a contract violation that
+    /// stops the plugin, so host work is bounded by the claim itself.
+    pub fn check_lookup(
+        &mut self,
+        lookup: &str,
+        codes: &[String],
+        date: Option<payrules_model::Date>,
+    ) -> wasmtime::Result<payrules_model::Date> {
+        let Some(scope) = &self.scope else {
+            return Err(self.refuse(lookup, "outside the evaluation of a claim".to_owned()));
+        };
+        if codes.len() > scope.lines {
+            let why = format!("about {} codes, more than the claim's {} lines", codes.len(), scope.lines);
+            return Err(self.refuse(lookup, why));
+        }
+        if let Some(code) = codes.iter().find(|code| scope.codes.binary_search(code).is_err()) {
+            let shown: String = code.chars().take(16).collect();
+            return Err(
+                self.refuse(lookup, format!("about `{}`, which is not billed on the claim", shown.escape_debug()))
+            );
+        }
+        match date {
+            Some(date) if scope.dates.binary_search(&date).is_ok() => Ok(date),
+            Some(date) => Err(self.refuse(lookup, format!("on {date}, which is not a date of service of the claim"))),
+            None => Err(self.refuse(lookup, "on a date that does not exist".to_owned())),
+        }
+    }
+
+    /// Charges host work: a fixed cost per lookup and a cost per item.
+    pub fn charge(&mut self, items: usize) {
+        let items = u64::try_from(items).unwrap_or(u64::MAX);
+        self.pending_fuel =
+            self.pending_fuel.saturating_add(HOST_CALL_FUEL).saturating_add(items.saturating_mul(HOST_ITEM_FUEL));
+    }
+
+    /// Takes the fuel owed for host work since the plugin last ran.
+    pub fn take_pending_fuel(&mut self) -> u64 {
+        std::mem::take(&mut self.pending_fuel)
+    }
+}
+
+/// Installs the hook that takes host work out of the plugin's fuel when
+/// control returns to it, so a plugin cannot make the host work for free:
+/// a budget spent on lookups ends the call as surely as one spent in wasm.
+pub fn charge_host_work(store: &mut wasmtime::Store<SandboxState>) {
+    store.call_hook(|mut context, hook| {
+        if !matches!(hook, wasmtime::CallHook::ReturningFromHost) {
+            return Ok(());
+        }
+        let owed = context.data_mut().take_pending_fuel();
+        if owed == 0 {
+            return Ok(());
+        }
+        let left = context.get_fuel()?;
+        match left.checked_sub(owed) {
+            Some(rest) => context.set_fuel(rest),
+            None => {
+                context.set_fuel(0)?;
+                Err(wasmtime::Trap::OutOfFuel.into())
+            }
+        }
+    });
 }
 
 impl ResourceLimiter for SandboxState {

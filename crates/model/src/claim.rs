@@ -296,6 +296,15 @@ pub struct ClaimError {
     pub message: String,
 }
 
+/// The most units one service line may carry. No therapy code comes near
+/// it (the largest therapy MUE is a few dozen units); a larger number is a
+/// keying error, not a claim.
+pub const MAX_LINE_UNITS: u32 = 9_999;
+
+/// The largest charge one service line may carry: $9,999,999.99, the most
+/// an 837P amount field written with two decimals holds in ten characters.
+pub const MAX_LINE_CHARGE: Money = Money::from_cents(999_999_999);
+
 fn claim_error(field: impl Into<String>, message: impl Into<String>) -> ClaimError {
     ClaimError { field: field.into(), message: message.into() }
 }
@@ -383,6 +392,18 @@ impl Claim {
             if line.charge < Money::ZERO {
                 return Err(claim_error(at("charge"), "must not be negative"));
             }
+            if line.charge > MAX_LINE_CHARGE {
+                return Err(claim_error(
+                    at("charge"),
+                    format!("{} is over the largest line charge, {MAX_LINE_CHARGE}", line.charge),
+                ));
+            }
+            if line.units > MAX_LINE_UNITS {
+                return Err(claim_error(
+                    at("units"),
+                    format!("{} units is over the most one line may carry, {MAX_LINE_UNITS}", line.units),
+                ));
+            }
             if let Some(minutes) = line.minutes {
                 if minutes.assistant > minutes.total {
                     return Err(claim_error(at("minutes.assistant"), "assistant minutes cannot exceed the total"));
@@ -400,7 +421,15 @@ impl Claim {
                 }
             }
         }
+        if self.total_charge().is_none() {
+            return Err(claim_error("lines", "the line charges add up to more than an amount can hold"));
+        }
         Ok(())
+    }
+
+    /// The sum of the line charges, or `None` if it overflows.
+    pub fn total_charge(&self) -> Option<Money> {
+        self.lines.iter().try_fold(Money::ZERO, |sum, l| sum.checked_add(l.charge))
     }
 
     /// The earliest date of service on the claim.

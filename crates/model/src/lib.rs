@@ -19,8 +19,8 @@ pub mod reference;
 pub mod units;
 
 pub use claim::{
-    Authorization, Claim, ClaimError, ClinicianRole, ClockTime, Episode, Patient, Payer, PayerKind, Provider,
-    RenderingProvider, ServiceLine, TimeBlock, TreatmentMinutes, YearToDate,
+    Authorization, Claim, ClaimError, ClinicianRole, ClockTime, Episode, MAX_LINE_CHARGE, MAX_LINE_UNITS, Patient,
+    Payer, PayerKind, Provider, RenderingProvider, ServiceLine, TimeBlock, TreatmentMinutes, YearToDate,
 };
 pub use codes::{CodeError, CodeInfo, Diagnosis, Discipline, Modifier, ProcedureCode, UnitBasis, code_info};
 pub use correction::{CorrectedClaim, UnappliedFix, apply_fixes};

@@ -52,11 +52,6 @@ impl Money {
         self.0.checked_mul(count).map(Money)
     }
 
-    /// Adds, saturating at the bounds; for totals where overflow is not a real case.
-    pub fn saturating_add(self, other: Money) -> Money {
-        Money(self.0.saturating_add(other.0))
-    }
-
     /// This amount scaled by `numerator / denominator`, rounded half away from zero
     /// to the cent. `None` when the denominator is zero or the result overflows.
     pub fn scale(self, numerator: i64, denominator: i64) -> Option<Money> {

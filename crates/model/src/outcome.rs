@@ -95,11 +95,12 @@ impl Outcome {
         self.lines.iter().find(|l| l.line == number)
     }
 
-    /// Sums the outcome against the claim it is for.
-    pub fn totals(&self, claim: &Claim) -> ClaimTotals {
-        let billed = claim.lines.iter().fold(Money::ZERO, |sum, l| sum.saturating_add(l.charge));
-        let expected_allowed = self.lines.iter().fold(Money::ZERO, |sum, l| sum.saturating_add(l.expected_allowed));
-        let expected_payment = self.lines.iter().fold(Money::ZERO, |sum, l| sum.saturating_add(l.expected_payment));
+    /// Sums the outcome against the claim it is for; `None` when a sum
+    /// overflows, which is never rounded to a number.
+    pub fn totals(&self, claim: &Claim) -> Option<ClaimTotals> {
+        let billed = claim.total_charge()?;
+        let expected_allowed = self.lines.iter().try_fold(Money::ZERO, |sum, l| sum.checked_add(l.expected_allowed))?;
+        let expected_payment = self.lines.iter().try_fold(Money::ZERO, |sum, l| sum.checked_add(l.expected_payment))?;
         let mut findings = [0u32; 3];
         for finding in &self.findings {
             let slot = match finding.severity {
@@ -109,6 +110,6 @@ impl Outcome {
             };
             *slot = slot.saturating_add(1);
         }
-        ClaimTotals { billed, expected_allowed, expected_payment, findings }
+        Some(ClaimTotals { billed, expected_allowed, expected_payment, findings })
     }
 }

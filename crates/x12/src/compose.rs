@@ -141,7 +141,9 @@ pub fn compose_837p(claims: &[Claim], options: &ComposeOptions) -> String {
 }
 
 fn write_claim(w: &mut Writer<'_>, claim: &Claim) {
-    let total = claim.lines.iter().fold(payrules_model::Money::ZERO, |sum, l| sum.saturating_add(l.charge));
+    // Claims given to compose are validated, so their total fits; were it
+    // not to, the largest amount shows the overflow instead of a false zero.
+    let total = claim.total_charge().unwrap_or(payrules_model::Money::from_cents(i64::MAX));
     let place = w.composite(&[&claim.place_of_service, "B", "1"]);
     let id = w.clean(&claim.id);
     w.segment("CLM", &[&id, &x12_amount(total), "", "", &place, "Y", "A", "Y", "Y"]);

@@ -1,6 +1,6 @@
-//! One defect at a time in the minimal therapy 837P of claims-formats.md §1.4
+//! One defect at a time in the minimal therapy 837P (docs/sources.md)
 //! (which pyx12 accepts): each must be reported at its segment, element and
-//! component. The last rows are defects pyx12 does not catch (§4.1) and the
+//! component. The last rows are defects pyx12 does not catch and the
 //! engine must.
 
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
@@ -173,7 +173,7 @@ const MUTATIONS: &[(&str, &str, &str, &str)] = &[
         "DTP*472*D8*20240110~\nNM1*82*1*ROE*ANN****XX*1234567893~\nSE",
         "segment 34 (`NM1`) element 9: line rendering provider 1234567893 (2420A) differs from the claim's 1245319599",
     ),
-    // pyx12 accepts the rest (claims-formats.md §4.1).
+    // pyx12 accepts the rest.
     (
         "NPI with a bad check digit",
         "XX*1245319599",

@@ -1,6 +1,5 @@
-//! Every public 837P sample in ../shared/samples/x12/837p either reads or
-//! fails with the specific error its provenance notes describe
-//! (shared/samples/x12/SOURCES.md and claims-formats.md §1.5).
+//! Every public 837P sample in `tests/data/837p` either reads or fails with
+//! the specific error its provenance notes describe (`tests/data/837p/SOURCES.md`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
 
@@ -10,7 +9,7 @@ use payrules_model::PayerKind;
 use payrules_x12::{ClaimRead, read_claims, read_document};
 
 fn sample(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/x12/837p").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/837p").join(name);
     String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).into_owned()
 }
 
@@ -103,9 +102,12 @@ const SAMPLES: &[Expected] = &[
 
 #[test]
 fn every_sample_reads_or_fails_with_its_known_defect() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/x12/837p");
-    let mut on_disk: Vec<String> =
-        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/837p");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "SOURCES.md")
+        .collect();
     on_disk.sort();
     let mut listed: Vec<String> = SAMPLES.iter().map(|s| s.file.to_owned()).collect();
     listed.sort();

@@ -122,7 +122,7 @@ impl Settings {
     }
 }
 
-/// Denials the reference gives for these findings (../shared/reference/therapy-billing.md 8):
+/// Denials the public sources give for these findings (docs/sources.md):
 /// a missing or inappropriate modifier is CO-4 (Premera for 52); a payer
 /// bundling denial CO-97; a benefit visit limit CO-119; no prior
 /// authorisation CO-197.

@@ -154,7 +154,7 @@ impl Settings {
 
 /// Denials the reference confirms, before configuration is applied.
 ///
-/// Sources (../shared/reference/therapy-billing.md 8): a missing therapy
+/// Sources (docs/sources.md, denial codes): a missing therapy
 /// modifier is CO-4 (appealwin, codingahead); a status-B bundled code is
 /// reported with B15 and remark M15 (Palmetto); a line over the therapy
 /// threshold without KX is PR-119 (Palmetto 2022); an NCCI column 2 denial is

@@ -66,7 +66,7 @@ impl PayerPolicy for Medicare {
         timed::check_units(&self.settings, claim, &mut work, &mut findings);
         assistants::check_assistants(&self.settings, claim, &work, &mut findings);
         let mut lines = pricing::price_lines(&self.settings, claim, data, &work, &mut findings);
-        threshold::check_threshold(&self.settings, claim, &mut lines, &mut findings);
+        threshold::check_threshold(&self.settings, claim, &mut lines, &mut findings)?;
         documentation::check_documentation(claim, &mut findings);
         Ok(Outcome { lines, findings })
     }

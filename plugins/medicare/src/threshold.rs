@@ -3,7 +3,8 @@
 
 use payrules_pdk::model::Discipline;
 use payrules_pdk::{
-    Applicability, Claim, Finding, FixAction, LineResult, LineStatus, Money, PriceStep, ServiceLine, Severity,
+    Applicability, Claim, EvaluationError, Finding, FixAction, LineResult, LineStatus, Money, PriceStep, ServiceLine,
+    Severity,
 };
 
 use crate::config::Settings;
@@ -36,9 +37,14 @@ impl Pool {
 
 /// Applies the threshold rules to priced lines; a line that crosses the
 /// threshold without KX is denied in place.
-pub fn check_threshold(settings: &Settings, claim: &Claim, results: &mut [LineResult], findings: &mut Vec<Finding>) {
+pub fn check_threshold(
+    settings: &Settings,
+    claim: &Claim,
+    results: &mut [LineResult],
+    findings: &mut Vec<Finding>,
+) -> Result<(), EvaluationError> {
     let Some(year) = claim.first_date_of_service().map(|d| d.year()) else {
-        return;
+        return Ok(());
     };
     let year_to_date = claim.episode.as_ref().and_then(|e| e.year_to_date_allowed);
     let Some(year_to_date) = year_to_date else {
@@ -56,7 +62,7 @@ pub fn check_threshold(settings: &Settings, claim: &Claim, results: &mut [LineRe
                 .with_fact("year of service", year),
             );
         }
-        return;
+        return Ok(());
     };
     let Some(threshold) = settings.kx_thresholds.get(&year).copied() else {
         findings.push(
@@ -69,15 +75,16 @@ pub fn check_threshold(settings: &Settings, claim: &Claim, results: &mut [LineRe
             )
             .with_fact("year of service", year),
         );
-        return;
+        return Ok(());
     };
     for pool in [Pool::PtSlp, Pool::Ot] {
         let before = match pool {
             Pool::PtSlp => year_to_date.pt_slp,
             Pool::Ot => year_to_date.ot,
         };
-        check_pool(settings, claim, results, findings, pool, before, threshold);
+        check_pool(settings, claim, results, findings, pool, before, threshold)?;
     }
+    Ok(())
 }
 
 fn check_pool(
@@ -88,14 +95,18 @@ fn check_pool(
     pool: Pool,
     before: Money,
     threshold: Money,
-) {
+) -> Result<(), EvaluationError> {
     let mut running = before;
     let mut kx_lines = Vec::new();
     for (line, result) in claim.lines.iter().zip(results.iter_mut()) {
         if Pool::of(line) != Some(pool) || result.status == LineStatus::Denied {
             continue;
         }
-        let after = running.saturating_add(result.expected_allowed);
+        let Some(after) = running.checked_add(result.expected_allowed) else {
+            return Err(EvaluationError {
+                message: format!("the year's {} therapy total does not fit in an amount", pool.name()),
+            });
+        };
         let has_kx = line.has_modifier("KX");
         if has_kx {
             kx_lines.push(line.number);
@@ -168,6 +179,7 @@ fn check_pool(
             .with_fact("year total after this claim", format!("${running}")),
         );
     }
+    Ok(())
 }
 
 fn deny(result: &mut LineResult) {

@@ -59,7 +59,7 @@ impl PayerPolicy for SelfPay {
 
     fn evaluate(&self, claim: &Claim, _data: &dyn ReferenceData) -> Result<Outcome, EvaluationError> {
         let mut findings = Vec::new();
-        let mut total = Money::ZERO;
+        let mut total = Some(Money::ZERO);
         let mut unpriced = Vec::new();
         let lines = claim
             .lines
@@ -103,7 +103,8 @@ impl PayerPolicy for SelfPay {
                         Money::ZERO
                     }
                 };
-                total = total.saturating_add(amount);
+                // An estimate that overflows is no estimate; it is reported, never capped.
+                total = total.and_then(|sum: Money| sum.checked_add(amount));
                 LineResult {
                     line: line.number,
                     correct_units: line.units,
@@ -115,6 +116,8 @@ impl PayerPolicy for SelfPay {
                 }
             })
             .collect();
+        let total = total
+            .ok_or_else(|| EvaluationError { message: "the estimate's total does not fit in an amount".to_owned() })?;
         let mut estimate = Finding::new(
             ESTIMATE,
             Severity::Info,

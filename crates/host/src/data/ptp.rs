@@ -122,39 +122,58 @@ impl PtpTable {
     pub fn edit(&self, column_one: &str, column_two: &str, date: Date) -> Option<PtpEdit> {
         let key = (pack_code(column_one)?, pack_code(column_two)?);
         let start = self.rows.partition_point(|r| (r.column_one, r.column_two) < key);
-        self.rows
-            .get(start..)?
-            .iter()
-            .take_while(|r| (r.column_one, r.column_two) == key)
-            .filter(|r| r.effective <= date && r.deletion.is_none_or(|d| date < d))
-            .max_by_key(|r| r.effective)
-            .map(|r| PtpEdit {
+        self.in_force(self.rows.get(start..)?.iter().take_while(|r| (r.column_one, r.column_two) == key), date)
+    }
+
+    /// Every edit in force on `date` between two different codes of `codes`,
+    /// in either column order, ordered by column 1 then column 2.
+    ///
+    /// The work is linear in the codes asked about, not quadratic: for each
+    /// column 1 code it either looks up each other code (when the codes are
+    /// fewer than that code's rows) or walks that code's rows once (when they
+    /// are fewer), whichever is less.
+    pub fn edits_among(&self, codes: &[&str], date: Date) -> Vec<PtpEdit> {
+        let mut distinct: Vec<PackedCode> = codes.iter().filter_map(|c| pack_code(c)).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let mut edits = Vec::new();
+        for one in &distinct {
+            let start = self.rows.partition_point(|r| r.column_one < *one);
+            let end = start + self.rows.get(start..).map_or(0, |rest| rest.partition_point(|r| r.column_one == *one));
+            let Some(rows) = self.rows.get(start..end) else { continue };
+            if distinct.len() < rows.len() {
+                for two in distinct.iter().filter(|two| *two != one) {
+                    let from = rows.partition_point(|r| r.column_two < *two);
+                    let pair = rows.get(from..).unwrap_or_default().iter().take_while(|r| r.column_two == *two);
+                    edits.extend(self.in_force(pair, date));
+                }
+            } else {
+                let mut rest = rows;
+                while let Some(first) = rest.first() {
+                    let same = rest.partition_point(|r| r.column_two == first.column_two);
+                    let (pair, after) = rest.split_at(same);
+                    if distinct.binary_search(&first.column_two).is_ok() {
+                        edits.extend(self.in_force(pair.iter(), date));
+                    }
+                    rest = after;
+                }
+            }
+        }
+        edits
+    }
+
+    /// Of one code pair's rows, the one in force on `date`: the latest effective.
+    fn in_force<'a>(&self, pair: impl Iterator<Item = &'a PtpRow>, date: Date) -> Option<PtpEdit> {
+        pair.filter(|r| r.effective <= date && r.deletion.is_none_or(|d| date < d)).max_by_key(|r| r.effective).map(
+            |r| PtpEdit {
                 column_one: unpack_code(&r.column_one),
                 column_two: unpack_code(&r.column_two),
                 effective: r.effective,
                 deletion: r.deletion,
                 modifier_indicator: r.modifier,
                 rationale: self.rationales.get(usize::from(r.rationale)).cloned().unwrap_or_default(),
-            })
-    }
-
-    /// Every edit in force on `date` between two different codes of `codes`,
-    /// in either column order.
-    pub fn edits_among(&self, codes: &[&str], date: Date) -> Vec<PtpEdit> {
-        let mut distinct: Vec<&str> = codes.to_vec();
-        distinct.sort_unstable();
-        distinct.dedup();
-        let mut edits = Vec::new();
-        for one in &distinct {
-            for two in &distinct {
-                if one != two
-                    && let Some(edit) = self.edit(one, two, date)
-                {
-                    edits.push(edit);
-                }
-            }
-        }
-        edits
+            },
+        )
     }
 }
 
@@ -203,6 +222,17 @@ Column1\tColumn2\t*=in existence\tEffective\tDeletion\tModifier\tPTP Edit Ration
         let among = table.edits_among(&["97164", "97530", "97110", "97530"], date("2025-01-01"));
         assert_eq!(among.len(), 1);
         assert_eq!((among[0].column_one.as_str(), among[0].column_two.as_str()), ("97530", "97164"));
+        // Many codes take the row walk; the answer is the same.
+        let mut many: Vec<String> = (0..5000).map(|i| format!("{:05}", 10000 + i)).collect();
+        many.extend(["97164", "97530", "97140"].map(str::to_owned));
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let pairs: Vec<(String, String)> =
+            table.edits_among(&many, date("2025-01-01")).into_iter().map(|e| (e.column_one, e.column_two)).collect();
+        assert_eq!(
+            pairs,
+            [("97140".to_owned(), "97530".to_owned()), ("97530".to_owned(), "97164".to_owned())],
+            "both edits, in column order"
+        );
     }
 
     #[test]

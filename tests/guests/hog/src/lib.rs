@@ -25,7 +25,10 @@ impl PayerPolicy for Hog {
             hoard.push(std::hint::black_box(vec![1u8; 1 << 20]));
         }
         drop(hoard);
-        Ok(Outcome::default())
+        // One result per line, as the host requires of every outcome.
+        let work = claim.lines.iter().map(payrules_pdk::work::LineWork::new);
+        let lines = work.map(|w| w.result(payrules_pdk::Money::ZERO, payrules_pdk::Money::ZERO, Vec::new())).collect();
+        Ok(Outcome { lines, findings: Vec::new() })
     }
 }
 

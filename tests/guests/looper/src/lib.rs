@@ -25,7 +25,10 @@ impl PayerPolicy for Looper {
             // black_box keeps the optimiser from proving the loop empty.
             spins = std::hint::black_box(spins.wrapping_add(1));
         }
-        Ok(Outcome::default())
+        // One result per line, as the host requires of every outcome.
+        let work = claim.lines.iter().map(payrules_pdk::work::LineWork::new);
+        let lines = work.map(|w| w.result(payrules_pdk::Money::ZERO, payrules_pdk::Money::ZERO, Vec::new())).collect();
+        Ok(Outcome { lines, findings: Vec::new() })
     }
 }
 

@@ -1,0 +1,53 @@
+//! Reading the files a rule set names, and the claims a user gives: regular
+//! files only, up to a size, so a directory, a FIFO or a device named by
+//! mistake (or on purpose) is an error at once rather than a hang or an
+//! endless read.
+
+use std::io::Read as _;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::Path;
+
+/// The largest rule set file read.
+pub const MAX_RULE_SET_BYTES: u64 = 16 << 20;
+/// The largest plugin component read.
+pub const MAX_PLUGIN_BYTES: u64 = 64 << 20;
+/// The largest reference data file read (CMS's full PTP file is about 100 MB).
+pub const MAX_DATA_BYTES: u64 = 2 << 30;
+
+/// The largest claims file read whole (JSON, TOML, X12); JSON Lines are
+/// streamed and have no limit.
+pub const MAX_CLAIMS_BYTES: u64 = 1 << 30;
+
+/// Opens the regular file at `path` for reading.
+///
+/// The file is opened without blocking, so a FIFO with no writer cannot
+/// stall the open, and is refused unless it is a regular file.
+pub fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let file = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
+    let kind = file.metadata()?.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_dir() { "a directory" } else { "not a regular file (a FIFO, socket or device)" };
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("it is {what}")));
+    }
+    Ok(file)
+}
+
+/// The bytes of the regular file at `path`, at most `limit` of them.
+pub fn read_regular(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let file = open_regular(path)?;
+    let metadata = file.metadata()?;
+    if metadata.len() > limit {
+        return Err(too_large(limit));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    // The file may grow while it is read; never read past the limit.
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit {
+        return Err(too_large(limit));
+    }
+    Ok(bytes)
+}
+
+fn too_large(limit: u64) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("it is larger than the {} MiB limit", limit >> 20))
+}

@@ -1,0 +1,432 @@
+//! The promises of SECURITY.md, each tried the way an attacker or a careless
+//! operator would: a plugin that remembers, lies or asks too much; a compile
+//! cache someone else can write.
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use payrules_host::{FailureKind, Verdict, sha256_hex};
+
+use crate::support::{self, text};
+
+fn rogue_rules(dir: &Path, sandbox: &str) -> PathBuf {
+    let plugin = support::built("test-plugins/rogue");
+    let sha = sha256_hex(&std::fs::read(&plugin).unwrap());
+    support::one_entry_rule_set(dir, &plugin, &sha, sandbox)
+}
+
+fn claim_for(id: &str, patient: &str) -> payrules_model::Claim {
+    let mut claim = support::claim(id);
+    claim.patient.id = patient.to_owned();
+    claim
+}
+
+fn remembered(sandbox: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let host = support::host();
+    let mut evaluator = host.evaluator(support::load(&host, &rogue_rules(dir.path(), sandbox)));
+    let mut messages = Vec::new();
+    for (id, patient) in [("remember-1", "SYNTH-PATIENT-A"), ("remember-2", "SYNTH-PATIENT-B")] {
+        match evaluator.evaluate(&claim_for(id, patient)).verdict {
+            Verdict::Evaluated { outcome, .. } => messages.extend(outcome.findings.into_iter().map(|f| f.message)),
+            other => panic!("{id} not evaluated: {other:?}"),
+        }
+    }
+    messages
+}
+
+#[test]
+fn a_plugin_that_tries_to_remember_sees_nothing_of_the_previous_claim() {
+    assert_eq!(remembered(""), Vec::<String>::new(), "by default each claim gets a fresh instance");
+    // The same plugin with warm instances, an explicit opt-in, does leak:
+    // which is why it is not the default.
+    assert_eq!(remembered("[sandbox]\nreuse_instances = true\n"), ["an earlier claim was for patient SYNTH-PATIENT-A"]);
+}
+
+#[track_caller]
+fn violation(id: &str, sandbox: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let host = support::host();
+    let mut evaluator = host.evaluator(support::load(&host, &rogue_rules(dir.path(), sandbox)));
+    let report = evaluator.evaluate(&support::claim(id));
+    let next = evaluator.evaluate(&support::claim("plain-1"));
+    assert!(matches!(next.verdict, Verdict::Evaluated { .. }), "the next claim still evaluates: {next:?}");
+    match report.verdict {
+        Verdict::Failed { failure, .. } => {
+            assert_eq!(failure.kind, FailureKind::ContractViolation, "{id}: {failure}");
+            failure.message
+        }
+        other => panic!("{id} should fail: {other:?}"),
+    }
+}
+
+#[test]
+fn an_outcome_that_does_not_fit_its_claim_is_a_plugin_failure() {
+    let cases = [
+        ("extra-line-1", "it answered for line 99, which the claim does not have"),
+        ("missing-line-1", "it gave no result for line 1"),
+        ("twice-1", "it answered twice for line 1"),
+        ("negative-1", "line 1: its allowed amount is negative (-0.01)"),
+        ("overpay-1", "line 1: it pays 45.01 of an allowed amount of 45.00"),
+        ("too-many-units-1", "line 1: it allows 2 units of the 1 billed"),
+        ("ghost-finding-1", "finding ROGUE-REMEMBERED is on line 42, which the claim does not have"),
+        ("ghost-fix-1", "finding ROGUE-REMEMBERED fixes line 42, which the claim does not have"),
+    ];
+    for (id, why) in cases {
+        let message = violation(id, "");
+        assert_eq!(message, format!("the plugin's outcome does not fit the claim: {why}"), "{id}");
+    }
+}
+
+#[test]
+fn a_plugin_may_ask_the_host_only_about_its_own_claim() {
+    // 40,000 codes once held the host for minutes; now the lookup is refused
+    // before any work, since the claim has one line.
+    let message = violation("ask-foreign-1", "");
+    assert_eq!(message, "the plugin asked the host for NCCI edits about 40000 codes, more than the claim's 1 lines");
+    let message = violation("ask-date-1", "");
+    assert_eq!(
+        message,
+        "the plugin asked the host for NCCI edits on 2026-04-14, which is not a date of service of the claim"
+    );
+}
+
+#[test]
+fn host_work_is_charged_as_fuel() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = support::host();
+    let mut evaluator = host.evaluator(support::load(&host, &rogue_rules(dir.path(), "")));
+    let fuel = |id: &str, evaluator: &mut payrules_host::Evaluator<'_>| match evaluator
+        .evaluate(&support::claim(id))
+        .verdict
+    {
+        Verdict::Evaluated { receipt, .. } => receipt.fuel_used.unwrap(),
+        other => panic!("{id}: {other:?}"),
+    };
+    let once = fuel("ask-repeat-1-a", &mut evaluator);
+    let thousand = fuel("ask-repeat-1001-a", &mut evaluator);
+    // Each lookup of one code costs the call and the code, whatever the plugin spends itself.
+    let per_lookup = payrules_host::sandbox::HOST_CALL_FUEL + payrules_host::sandbox::HOST_ITEM_FUEL;
+    assert!(thousand - once >= 1000 * per_lookup, "1000 more lookups cost {} fuel", thousand - once);
+    // A budget spent on lookups ends the claim like one spent in wasm.
+    let report = evaluator.evaluate(&support::claim("ask-repeat-100000-a"));
+    match report.verdict {
+        Verdict::Failed { failure, .. } => assert_eq!(failure.kind, FailureKind::FuelExhausted, "{failure}"),
+        other => panic!("should run out of fuel: {other:?}"),
+    }
+}
+
+/// Runs `payrules` with its compile cache in `cache` and the test key.
+fn payrules_cached(cache: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_payrules"))
+        .args(args)
+        .current_dir(support::root())
+        .env("PAYRULES_CACHE_DIR", cache)
+        .env("PAYRULES_CACHE_KEY", support::root().join("target/test-cache.key"))
+        .env_remove("PAYRULES_RULES")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn entries(cache: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> =
+        std::fs::read_dir(cache).map(|dir| dir.map(|e| e.unwrap().path()).collect()).unwrap_or_default();
+    found.sort();
+    found
+}
+
+fn entry_for(cache: &Path, plugin: &str) -> PathBuf {
+    let sha = sha256_hex(&std::fs::read(support::built(plugin)).unwrap());
+    entries(cache)
+        .into_iter()
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(&sha))
+        .unwrap_or_else(|| panic!("no cache entry for {plugin}"))
+}
+
+const SEED: &str = "examples/claims/hip-replacement.toml";
+
+#[test]
+fn a_cache_entry_that_was_swapped_or_changed_is_recompiled_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let clean = payrules_cached(&cache, &["check", SEED]);
+    assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stderr));
+    assert!(clean.stderr.is_empty(), "{}", text(&clean.stderr));
+    assert_eq!(std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777, 0o700);
+    let medicare = entry_for(&cache, "plugins/medicare");
+    let commercial = entry_for(&cache, "plugins/commercial");
+
+    // Another plugin's genuine entry under Medicare's name.
+    std::fs::copy(&commercial, &medicare).unwrap();
+    let swapped = payrules_cached(&cache, &["check", SEED]);
+    assert_eq!(text(&swapped.stdout), text(&clean.stdout), "the real Medicare plugin still answers");
+    assert!(text(&swapped.stderr).contains("does not verify under this user's cache key"), "{}", text(&swapped.stderr));
+
+    // A changed entry whose old sha256 trailer is made to match, as the
+    // previous cache format would have accepted.
+    let mut bytes = std::fs::read(&medicare).unwrap();
+    let body = bytes.len() - 32;
+    bytes[body / 2] ^= 0xff;
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(&bytes[..body]);
+    bytes[body..].copy_from_slice(&digest);
+    std::fs::write(&medicare, &bytes).unwrap();
+    let forged = payrules_cached(&cache, &["check", SEED]);
+    assert_eq!(text(&forged.stdout), text(&clean.stdout));
+    assert!(text(&forged.stderr).contains("does not verify"), "{}", text(&forged.stderr));
+
+    // A symlink in an entry's place is never followed.
+    std::fs::remove_file(&medicare).unwrap();
+    std::os::unix::fs::symlink(&commercial, &medicare).unwrap();
+    let linked = payrules_cached(&cache, &["check", SEED]);
+    assert_eq!(text(&linked.stdout), text(&clean.stdout));
+    assert!(text(&linked.stderr).contains("it is a symbolic link"), "{}", text(&linked.stderr));
+}
+
+#[test]
+fn a_cache_directory_others_can_write_is_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    std::fs::create_dir(&cache).unwrap();
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let output = payrules_cached(&cache, &["check", SEED]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("not using the compile cache") && stderr.contains("chmod 700"), "{stderr}");
+    assert!(entries(&cache).is_empty(), "nothing is written to it");
+}
+
+#[test]
+fn a_cache_directory_of_another_user_is_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    std::fs::create_dir(&cache).unwrap();
+    // Only root can give a directory away; elsewhere the test shows the
+    // owner check through the unit test of the permission check instead.
+    if std::os::unix::fs::chown(&cache, Some(65534), None).is_err() {
+        return;
+    }
+    let output = payrules_cached(&cache, &["check", SEED]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("belongs to user 65534"), "{stderr}");
+    assert!(entries(&cache).is_empty());
+}
+
+#[test]
+fn plugin_inspect_takes_the_cache_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("chosen");
+    let plugin = support::built("plugins/self-pay");
+    let plugin = plugin.to_string_lossy();
+    let none = payrules_cached(&cache, &["plugin", "inspect", "--no-cache", &plugin]);
+    assert_eq!(none.status.code(), Some(0), "{}", text(&none.stderr));
+    assert!(!cache.exists(), "--no-cache writes no cache");
+    let chosen = payrules_cached(
+        Path::new("/nonexistent"),
+        &["plugin", "inspect", "--cache-dir", cache.to_str().unwrap(), &plugin],
+    );
+    assert_eq!(chosen.status.code(), Some(0), "{}", text(&chosen.stderr));
+    assert_eq!(entries(&cache).len(), 1, "--cache-dir is where the entry goes");
+}
+
+/// The bundled rule set, edited by `edit`, written to `dir` with its paths made absolute.
+fn bundled_variant(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
+    let root = support::root();
+    let text = std::fs::read_to_string(support::default_rules()).unwrap();
+    let text = text
+        .replace("../../target/plugins/", &format!("{}/target/plugins/", root.display()))
+        .replace("\"../data/", &format!("\"{}/examples/data/", root.display()));
+    let path = dir.join("rules.toml");
+    std::fs::write(&path, edit(text)).unwrap();
+    path
+}
+
+#[test]
+fn sandbox_limits_out_of_range_are_refused_when_the_rule_set_loads() {
+    // A huge deadline once panicked inside wasmtime; now each is refused by name.
+    let cases = [
+        (
+            "deadline_ms = 2_000",
+            "deadline_ms = 1_000_000_000_000",
+            "`sandbox.deadline_ms` is 1000000000000; it must be from 1 to 600000",
+        ),
+        ("fuel = 200_000_000", "fuel = 0", "`sandbox.fuel` is 0; it must be from 1 to 1000000000000000"),
+        ("memory_mib = 64", "memory_mib = 100_000", "`sandbox.memory_mib` is 100000; it must be from 1 to 4096"),
+    ];
+    for (bundled, setting, message) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = bundled_variant(dir.path(), |text| text.replacen(bundled, setting, 1));
+        let rules = rules.to_string_lossy();
+        let output = support::payrules(&["check", "--rules", &rules, SEED]);
+        assert_eq!(output.status.code(), Some(2), "{setting}: {}", text(&output.stderr));
+        assert!(text(&output.stderr).contains(message), "{setting}: {}", text(&output.stderr));
+    }
+}
+
+#[test]
+fn overlapping_rvu_and_gpci_periods_are_refused_like_mue_periods() {
+    for (table, file) in [("rvu", "pprrvu-SAMPLE.csv"), ("gpci", "gpci-SAMPLE.csv")] {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = bundled_variant(dir.path(), |text| {
+            let extra = format!(
+                "[[data.{table}]]\nfile = \"{}/examples/data/{file}\"\neffective_from = 2024-01-01\n\n",
+                support::root().display()
+            );
+            text.replacen("[[payer]]", &format!("{extra}[[payer]]"), 1)
+        });
+        let error = support::host().load_rule_set(&rules).unwrap_err().to_string();
+        let what = table.to_uppercase();
+        assert!(
+            error.contains(&format!("{what} file `")) && error.contains(&format!("covers dates {what} file `")),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn a_refused_pin_never_shows_the_hash_of_a_file_that_is_not_a_plugin() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("not-a-plugin.txt");
+    std::fs::write(&secret, "synthetic secret text\n").unwrap();
+    let rules = support::one_entry_rule_set(dir.path(), &secret, &"ab".repeat(32), "");
+    let error = support::host().load_rule_set(&rules).unwrap_err().to_string();
+    assert!(error.contains("it is not a WebAssembly binary"), "{error}");
+    assert!(!error.contains(&sha256_hex(b"synthetic secret text\n")), "{error}");
+}
+
+#[test]
+fn a_closed_standard_output_ends_quietly_with_the_pipe_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus.jsonl");
+    let generated = support::payrules(&["gen", "--count", "3000", "--seed", "3", "-o", corpus.to_str().unwrap()]);
+    assert_eq!(generated.status.code(), Some(0), "{}", text(&generated.stderr));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_payrules"))
+        .args(["check", "--format", "json", corpus.to_str().unwrap()])
+        .current_dir(support::root())
+        .env("PAYRULES_CACHE_DIR", support::root().join("target/test-compile-cache"))
+        .env("PAYRULES_CACHE_KEY", support::root().join("target/test-cache.key"))
+        .env_remove("PAYRULES_RULES")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line, as `head -1` would, then go away.
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    assert!(first.contains("\"claim_id\""), "{first}");
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(141), "{}", text(&output.stderr));
+    assert!(output.stderr.is_empty(), "nothing is said about it: {}", text(&output.stderr));
+}
+
+#[test]
+fn a_closed_standard_error_never_turns_an_error_into_a_panic() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_payrules"))
+        .args(["check", "--rules", "/nonexistent/rules.toml", SEED])
+        .current_dir(support::root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2), "the usual status for a rule set that cannot be read, not a panic's 101");
+}
+
+#[test]
+fn control_characters_from_a_claim_are_escaped_in_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut claim = serde_json::to_value(support::claim("x")).unwrap();
+    claim["id"] = serde_json::json!("EVIL\u{1b}[2J\u{1b}[31mCLAIM\rFORGED\nLINE");
+    claim["payer"]["name"] = serde_json::json!("Medicare\u{7}\u{9b}31m");
+    let file = dir.path().join("evil.json");
+    std::fs::write(&file, serde_json::to_string(&claim).unwrap()).unwrap();
+    let output = support::payrules(&["check", file.to_str().unwrap()]);
+    let stdout = text(&output.stdout);
+    assert!(!stdout.chars().any(|c| c.is_control() && c != '\n'), "no raw control character: {stdout:?}");
+    assert!(
+        stdout.contains(r"claim EVIL\u{1b}[2J\u{1b}[31mCLAIM\rFORGED\nLINE  payer MEDICARE (Medicare\u{7}\u{9b}31m)"),
+        "{stdout}"
+    );
+    assert!(!stdout.lines().any(|l| l.starts_with("LINE")), "no forged line: {stdout}");
+}
+
+#[test]
+fn a_directory_or_fifo_given_as_claims_is_an_error_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("claims.jsonl");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let json_fifo = dir.path().join("claims.json");
+    std::process::Command::new("mkfifo").arg(&json_fifo).status().unwrap();
+    let output = support::payrules(&[
+        "check",
+        "--format",
+        "json",
+        dir.path().to_str().unwrap(),
+        fifo.to_str().unwrap(),
+        json_fifo.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let records: Vec<serde_json::Value> =
+        text(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 3, "one record each: {}", text(&output.stdout));
+    assert!(records[0]["error"].as_str().unwrap().contains("it is a directory"), "{}", records[0]);
+    for record in &records[1..] {
+        assert!(record["error"].as_str().unwrap().contains("not a regular file"), "{record}");
+    }
+}
+
+#[test]
+fn json_lines_on_standard_input_and_a_byte_order_mark_are_read() {
+    let lines: String = ["jl-1", "jl-2"]
+        .iter()
+        .map(|id| format!("{}\n", serde_json::to_string(&support::claim(id)).unwrap()))
+        .collect();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_payrules"))
+        .args(["check", "--format", "json", "-"])
+        .current_dir(support::root())
+        .env("PAYRULES_CACHE_DIR", support::root().join("target/test-compile-cache"))
+        .env("PAYRULES_CACHE_KEY", support::root().join("target/test-cache.key"))
+        .env_remove("PAYRULES_RULES")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), format!("\u{feff}{lines}").as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let ids: Vec<String> = text(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["claim_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, ["jl-1", "jl-2"]);
+}
+
+#[test]
+fn units_and_charges_past_a_sane_maximum_are_input_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut units = serde_json::to_value(support::claim("units")).unwrap();
+    units["lines"][0]["units"] = serde_json::json!(4_000_000_000u32);
+    let mut charge = serde_json::to_value(support::claim("charge")).unwrap();
+    charge["lines"][0]["charge"] = serde_json::json!("90000000000000000.00");
+    let file = dir.path().join("absurd.json");
+    std::fs::write(&file, serde_json::to_string(&[units, charge]).unwrap()).unwrap();
+    let output = support::payrules(&["check", "--format", "json", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let errors: Vec<String> = text(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["error"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        errors[0].contains("`lines[0].units`: 4000000000 units is over the most one line may carry, 9999"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].contains("`lines[0].charge`: 90000000000000000.00 is over the largest line charge"),
+        "{errors:?}"
+    );
+}
