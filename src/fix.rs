@@ -82,6 +82,19 @@ pub fn fix(args: &FixArgs) -> Result<u8> {
         };
         let fixes: Vec<_> = outcome.findings.iter().flat_map(|f| f.fixes.iter().cloned()).collect();
         let correction = apply_fixes(claim, &fixes);
+        if correction.claim.lines.len() > payrules_x12::MAX_SERVICE_LINES {
+            // Written, the claim could not be read back: leave all of it to a person.
+            for fix in correction.applied.iter().chain(correction.unapplied.iter().map(|u| &u.fix)) {
+                summary.push(format!(
+                    "{label}: left for review: {fix} (the fixes would make {} service lines; an 837P claim carries at most {})",
+                    correction.claim.lines.len(),
+                    payrules_x12::MAX_SERVICE_LINES
+                ));
+            }
+            left_for_review += correction.applied.len() + correction.unapplied.len();
+            fates.push(ClaimFate::Unchanged);
+            continue;
+        }
         for fix in &correction.applied {
             summary.push(format!("{label}: applied: {fix}"));
         }

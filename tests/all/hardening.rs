@@ -119,15 +119,7 @@ fn host_work_is_charged_as_fuel() {
 
 /// Runs `payrules` with its compile cache in `cache` and the test key.
 fn payrules_cached(cache: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_payrules"))
-        .args(args)
-        .current_dir(support::root())
-        .env("PAYRULES_CACHE_DIR", cache)
-        .env("PAYRULES_CACHE_KEY", support::root().join("target/test-cache.key"))
-        .env_remove("PAYRULES_RULES")
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
+    support::command(args).env("PAYRULES_CACHE_DIR", cache).env("RUST_LOG", "warn").output().unwrap()
 }
 
 fn entries(cache: &Path) -> Vec<PathBuf> {
@@ -302,12 +294,7 @@ fn a_closed_standard_output_ends_quietly_with_the_pipe_status() {
     let corpus = dir.path().join("corpus.jsonl");
     let generated = support::payrules(&["gen", "--count", "3000", "--seed", "3", "-o", corpus.to_str().unwrap()]);
     assert_eq!(generated.status.code(), Some(0), "{}", text(&generated.stderr));
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_payrules"))
-        .args(["check", "--format", "json", corpus.to_str().unwrap()])
-        .current_dir(support::root())
-        .env("PAYRULES_CACHE_DIR", support::root().join("target/test-compile-cache"))
-        .env("PAYRULES_CACHE_KEY", support::root().join("target/test-cache.key"))
-        .env_remove("PAYRULES_RULES")
+    let mut child = support::command(&["check", "--format", "json", corpus.to_str().unwrap()])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -325,9 +312,7 @@ fn a_closed_standard_output_ends_quietly_with_the_pipe_status() {
 
 #[test]
 fn a_closed_standard_error_never_turns_an_error_into_a_panic() {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_payrules"))
-        .args(["check", "--rules", "/nonexistent/rules.toml", SEED])
-        .current_dir(support::root())
+    let mut child = support::command(&["check", "--rules", "/nonexistent/rules.toml", SEED])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -387,12 +372,7 @@ fn json_lines_on_standard_input_and_a_byte_order_mark_are_read() {
         .iter()
         .map(|id| format!("{}\n", serde_json::to_string(&support::claim(id)).unwrap()))
         .collect();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_payrules"))
-        .args(["check", "--format", "json", "-"])
-        .current_dir(support::root())
-        .env("PAYRULES_CACHE_DIR", support::root().join("target/test-compile-cache"))
-        .env("PAYRULES_CACHE_KEY", support::root().join("target/test-cache.key"))
-        .env_remove("PAYRULES_RULES")
+    let mut child = support::command(&["check", "--format", "json", "-"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -429,4 +409,20 @@ fn units_and_charges_past_a_sane_maximum_are_input_errors() {
         errors[1].contains("`lines[0].charge`: 90000000000000000.00 is over the largest line charge"),
         "{errors:?}"
     );
+}
+
+#[test]
+fn an_837p_claim_of_more_than_50_service_lines_is_refused_on_read() {
+    let mut claim = support::claim("LONG-1");
+    let first = claim.lines[0].clone();
+    claim.lines = (1..=51).map(|n| payrules_model::ServiceLine { number: n, ..first.clone() }).collect();
+    let options = payrules_x12::ComposeOptions::new(payrules_model::Date::new(2025, 3, 14).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("long.837");
+    std::fs::write(&file, payrules_x12::compose_837p(&[claim], &options)).unwrap();
+    let output = support::payrules(&["check", "--format", "json", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let record: serde_json::Value = serde_json::from_str(text(&output.stdout).trim()).unwrap();
+    assert_eq!(record["status"], "invalid-input");
+    assert!(record["error"].as_str().unwrap().contains("an 837P claim carries at most 50 service lines"), "{record}");
 }

@@ -64,15 +64,20 @@ pub fn claim(id: &str) -> payrules_model::Claim {
 /// Runs the `payrules` binary from the project root with the test compile
 /// cache and no rule set or log level from the environment.
 pub fn payrules(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_payrules"))
+    command(args).output().expect("payrules runs")
+}
+
+/// The `payrules` command that [`payrules`] runs, to run with pipes of one's own.
+pub fn command(args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_payrules"));
+    command
         .args(args)
         .current_dir(root())
         .env("PAYRULES_CACHE_DIR", root().join("target/test-compile-cache"))
         .env("PAYRULES_CACHE_KEY", root().join("target/test-cache.key"))
         .env_remove("PAYRULES_RULES")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("payrules runs")
+        .env_remove("RUST_LOG");
+    command
 }
 
 /// Output bytes as text.

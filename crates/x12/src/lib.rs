@@ -30,6 +30,10 @@ pub use envelope::{BrokenEnvelope, Document, FunctionalGroup, Interchange, Trans
 pub use segment::{Delimiters, Segment, segments};
 pub use write::{WriteError, write_corrected};
 
+/// The most service lines (2400 loops) one 837P claim may carry
+/// (005010X222A1, loop 2400 repeat).
+pub const MAX_SERVICE_LINES: usize = 50;
+
 /// Where an X12 file breaks a rule, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("segment {segment} (`{id}`){}: {message}", location(*element, *component))]

@@ -312,6 +312,16 @@ impl<'w> Walk<'w> {
             ("LX", _) => {
                 close_other_subscriber(claim);
                 self.entity = Entity::Other;
+                if claim.lines.len() == crate::MAX_SERVICE_LINES {
+                    claim.problems.push(X12Error::at(
+                        segment,
+                        None,
+                        format!(
+                            "an 837P claim carries at most {} service lines (2400 loops)",
+                            crate::MAX_SERVICE_LINES
+                        ),
+                    ));
+                }
                 let number = segment.element(1).trim().parse::<u32>().unwrap_or_else(|_| {
                     claim.problems.push(X12Error::at(
                         segment,

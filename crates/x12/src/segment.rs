@@ -45,6 +45,26 @@ impl Delimiters {
         if delimiters.segment.is_alphanumeric() || delimiters.segment == element {
             return Err(isa_error(format!("`{}` after ISA16 cannot be a segment terminator", delimiters.segment)));
         }
+        // A separator that is also a data character, or two that are the same,
+        // would make the file read one way and write another. Many 5010 files
+        // still carry 4010's `U` in ISA11; a letter there declares no
+        // repetition separator, which an 837P claim never needs.
+        let mut named = vec![
+            ("element separator (ISA's fourth character)", element),
+            ("component separator (ISA16)", delimiters.component),
+            ("segment terminator", delimiters.segment),
+        ];
+        if !delimiters.repetition.is_alphanumeric() {
+            named.push(("repetition separator (ISA11)", delimiters.repetition));
+        }
+        for (index, (name, c)) in named.iter().enumerate() {
+            if c.is_alphanumeric() || *c == ' ' {
+                return Err(isa_error(format!("the {name} is `{c}`, a character data can contain")));
+            }
+            if let Some((other, _)) = named.iter().take(index).find(|(_, d)| d == c) {
+                return Err(isa_error(format!("the {name} is `{c}`, the same as the {other}")));
+            }
+        }
         Ok(delimiters)
     }
 }
@@ -120,6 +140,24 @@ mod tests {
         let other = ISA.replace('*', "|").replace('~', "\n");
         let d = Delimiters::from_isa(&other).unwrap();
         assert_eq!((d.element, d.segment), ('|', '\n'));
+    }
+
+    #[test]
+    fn refuses_separators_that_collide_or_are_data() {
+        let same = ISA.replacen(":~", "*~", 1);
+        let error = Delimiters::from_isa(&same).unwrap_err().message;
+        assert!(error.contains("must hold 16"), "{error}");
+        let component_is_terminator = ISA.replacen("*:~", "*~~", 1);
+        let error = Delimiters::from_isa(&component_is_terminator).unwrap_err().message;
+        assert_eq!(error, "the segment terminator is `~`, the same as the component separator (ISA16)");
+        let letter = ISA.replacen("*:~", "*A~", 1);
+        let error = Delimiters::from_isa(&letter).unwrap_err().message;
+        assert_eq!(error, "the component separator (ISA16) is `A`, a character data can contain");
+        let repetition_is_component = ISA.replacen("*^*", "*:*", 1);
+        let error = Delimiters::from_isa(&repetition_is_component).unwrap_err().message;
+        assert_eq!(error, "the repetition separator (ISA11) is `:`, the same as the component separator (ISA16)");
+        // 4010's `U` in ISA11 declares no repetition separator, as many 5010 files still do.
+        assert!(Delimiters::from_isa(&ISA.replacen("*^*", "*U*", 1)).is_ok());
     }
 
     #[test]
