@@ -54,7 +54,7 @@ fn main() {
     let claims = workload(20_000);
     let rules_path = root().join("examples/rulesets/default.toml");
     let cache = CompileCache::open_with_default_key(root().join("target/bench-compile-cache")).unwrap();
-    let host = Host::new(HostOptions { cache: Some(cache) }).unwrap();
+    let host = Host::new(HostOptions { cache: Some(cache), ..HostOptions::default() }).unwrap();
     let rules = host.load_rule_set(&rules_path).unwrap();
     let config = rules.entries[0].config_json.clone();
 
@@ -141,7 +141,7 @@ fn main() {
         started.elapsed().as_secs_f64() * 1e3 / runs as f64
     );
     ncci_at_scale();
-    let uncached = Host::new(HostOptions { cache: None }).unwrap();
+    let uncached = Host::new(HostOptions::default()).unwrap();
     let started = Instant::now();
     black_box(uncached.load_rule_set(&rules_path).unwrap());
     println!("{:<44} {:>8.2} ms", "rule set load, compiling the plugin", started.elapsed().as_secs_f64() * 1e3);
@@ -170,6 +170,7 @@ fn ncci_at_scale() {
     .unwrap();
     let host = Host::new(HostOptions {
         cache: Some(CompileCache::open_with_default_key(root().join("target/bench-compile-cache")).unwrap()),
+        ..HostOptions::default()
     })
     .unwrap();
     let started = Instant::now();

@@ -39,6 +39,9 @@ pub struct DiffArgs {
 
     #[command(flatten)]
     cache: CacheArgs,
+
+    #[command(flatten)]
+    trust: crate::TrustArgs,
 }
 
 /// How often the progress line is redrawn, in claims.
@@ -150,7 +153,7 @@ fn summary_text(summary: &ImpactSummary, base: &str, candidate: &str) -> String 
 
 /// Runs `payrules diff`.
 pub fn diff(args: &DiffArgs) -> Result<u8> {
-    let host = args.cache.host()?;
+    let host = args.cache.host_trusting(&args.trust)?;
     let base_rules = load_rule_set(&host, &args.base)?;
     let candidate_rules = load_rule_set(&host, &args.candidate)?;
     let names = (

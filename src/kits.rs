@@ -24,6 +24,9 @@ pub struct TestArgs {
 
     #[command(flatten)]
     cache: CacheArgs,
+
+    #[command(flatten)]
+    trust: crate::TrustArgs,
 }
 
 /// The kits to run: the paths given, or every `plugins/*/kit` here.
@@ -46,7 +49,7 @@ fn kit_dirs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 
 /// Runs `payrules test`.
 pub fn test(args: &TestArgs) -> Result<u8> {
-    let host = args.cache.host()?;
+    let host = args.cache.host_trusting(&args.trust)?;
     let mut rule_sets: HashMap<PathBuf, Arc<RuleSet>> = HashMap::new();
     let mut out = std::io::stdout().lock();
     let (mut failed_cases, mut broken_kits, mut total) = (0usize, 0usize, 0usize);

@@ -9,6 +9,7 @@ mod inspect;
 mod kits;
 mod render;
 mod scaffold;
+mod sign;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -59,6 +60,10 @@ enum Command {
     /// Look at plugin files.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Sign a rule set and every file it names, for `--trusted-key`.
+    Sign(sign::SignArgs),
+    /// Create a key pair for signing rule sets: KEY (secret, mode 0600) and KEY.pub.
+    Keygen(sign::KeygenArgs),
     /// Create something from a template.
     #[command(subcommand)]
     New(NewCommand),
@@ -106,9 +111,30 @@ impl CacheArgs {
         }
     }
 
-    /// Starts the host with this cache.
+    /// Starts the host with this cache; it checks no rule set signatures.
     fn host(&self) -> Result<Host> {
-        Ok(Host::new(HostOptions { cache: self.cache() })?)
+        self.host_trusting(&TrustArgs::default())
+    }
+
+    /// Starts the host with this cache, loading only rule sets that `trust` accepts.
+    fn host_trusting(&self, trust: &TrustArgs) -> Result<Host> {
+        Ok(Host::new(HostOptions { cache: self.cache(), trusted_keys: trust.keys()? })?)
+    }
+}
+
+/// Which rule set signers to trust.
+#[derive(clap::Args, Debug, Default)]
+struct TrustArgs {
+    /// Load only rule sets signed (`payrules sign`) by this public key; repeat for several.
+    /// Once a key is given, an unsigned rule set is refused.
+    #[arg(long = "trusted-key", value_name = "KEY.pub", env = "PAYRULES_TRUSTED_KEYS", value_delimiter = ',')]
+    trusted_keys: Vec<PathBuf>,
+}
+
+impl TrustArgs {
+    /// The trusted public keys, read from their files.
+    fn keys(&self) -> Result<Vec<payrules_host::signing::VerifyingKey>> {
+        self.trusted_keys.iter().map(|path| Ok(payrules_host::signing::read_public_key(path)?)).collect()
     }
 }
 
@@ -135,12 +161,15 @@ struct RuleSetArgs {
 
     #[command(flatten)]
     cache: CacheArgs,
+
+    #[command(flatten)]
+    trust: TrustArgs,
 }
 
 impl RuleSetArgs {
     /// Starts the host and loads the rule set.
     fn load(&self) -> Result<(Host, std::sync::Arc<payrules_host::RuleSet>)> {
-        let host = self.cache.host()?;
+        let host = self.cache.host_trusting(&self.trust)?;
         let rules_path = self.rules.clone().unwrap_or_else(|| PathBuf::from(BUNDLED_RULES));
         let rule_set = load_rule_set(&host, &rules_path)?;
         Ok((host, rule_set))
@@ -191,6 +220,8 @@ fn main() -> ExitCode {
         Command::Fix(args) => fix::fix(&args),
         Command::Plugin(PluginCommand::Inspect(args)) => inspect::inspect(&args),
         Command::Gen(args) => generate::generate(&args),
+        Command::Sign(args) => sign::sign(&args),
+        Command::Keygen(args) => sign::keygen(&args),
         Command::Diff(args) => diff::diff(&args),
         Command::Test(args) => kits::test(&args),
         Command::New(NewCommand::Plugin(args)) => scaffold::new_plugin(&args),

@@ -426,3 +426,56 @@ fn an_837p_claim_of_more_than_50_service_lines_is_refused_on_read() {
     assert_eq!(record["status"], "invalid-input");
     assert!(record["error"].as_str().unwrap().contains("an 837P claim carries at most 50 service lines"), "{record}");
 }
+
+#[test]
+fn a_trusted_key_admits_only_rule_sets_it_signed_over_files_that_did_not_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let gpci = dir.path().join("gpci.csv");
+    std::fs::copy(support::root().join("examples/data/gpci-SAMPLE.csv"), &gpci).unwrap();
+    let rules = bundled_variant(dir.path(), |text| {
+        text.replace(&format!("{}/examples/data/gpci-SAMPLE.csv", support::root().display()), "gpci.csv")
+    });
+    let rules = rules.to_str().unwrap().to_owned();
+    let key = dir.path().join("signer.key");
+    let other = dir.path().join("other.key");
+    for path in [&key, &other] {
+        let made = support::payrules(&["keygen", path.to_str().unwrap()]);
+        assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    }
+    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    let public = format!("{}.pub", key.display());
+    let other_public = format!("{}.pub", other.display());
+    let check = |trusted: &str| support::payrules(&["check", "--rules", &rules, "--trusted-key", trusted, SEED]);
+    let refused = |output: &Output, reason: &str| {
+        assert_eq!(output.status.code(), Some(2), "{reason}: {}", text(&output.stdout));
+        assert!(text(&output.stderr).contains(reason), "{reason}: {}", text(&output.stderr));
+    };
+
+    refused(&check(&public), "is not signed (no `");
+    let signed = support::payrules(&["sign", &rules, "--key", key.to_str().unwrap()]);
+    assert_eq!(signed.status.code(), Some(0), "{}", text(&signed.stderr));
+    assert_eq!(check(&public).status.code(), Some(0), "signed by the trusted key");
+    assert_eq!(support::payrules(&["check", "--rules", &rules, SEED]).status.code(), Some(0), "no key, no check");
+    refused(&check(&other_public), "which is not trusted");
+
+    // A changed data file, then a changed rule set, each refused by name.
+    let original = std::fs::read(&gpci).unwrap();
+    std::fs::write(&gpci, [original.as_slice(), b"\n"].concat()).unwrap();
+    refused(&check(&public), "`gpci.csv` has changed since the rule set was signed");
+    std::fs::write(&gpci, &original).unwrap();
+    let text_now = std::fs::read_to_string(&rules).unwrap();
+    std::fs::write(&rules, text_now.replacen("memory_mib = 64", "memory_mib = 65", 1)).unwrap();
+    refused(&check(&public), "`rules.toml` has changed since the rule set was signed");
+    std::fs::write(&rules, &text_now).unwrap();
+    assert_eq!(check(&public).status.code(), Some(0));
+
+    // Editing the signature's own list to match a change breaks the signature.
+    let signature = format!("{rules}.sig");
+    let sig_text = std::fs::read_to_string(&signature).unwrap();
+    let gpci_sha = sha256_hex(&original);
+    std::fs::write(&signature, sig_text.replace(&gpci_sha, &"0".repeat(64))).unwrap();
+    refused(&check(&public), "does not verify");
+    // And with the signature gone, a configured key still refuses.
+    std::fs::remove_file(&signature).unwrap();
+    refused(&check(&public), "is not signed");
+}

@@ -27,7 +27,7 @@ pub fn default_rules() -> PathBuf {
 pub fn host() -> Host {
     let key = CacheKey::load_or_create(&root().join("target/test-cache.key")).expect("test cache key");
     let cache = CompileCache::open(root().join("target/test-compile-cache"), key).expect("test compile cache");
-    Host::new(HostOptions { cache: Some(cache) }).expect("host starts")
+    Host::new(HostOptions { cache: Some(cache), ..HostOptions::default() }).expect("host starts")
 }
 
 /// Loads `path` in a fresh host.

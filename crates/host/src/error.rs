@@ -42,6 +42,13 @@ pub enum LoadError {
         /// The first failing case and how it differs.
         first: String,
     },
+    /// Trusted keys are configured and the rule set's signature is missing,
+    /// untrusted, or does not cover what is on disk.
+    #[error("{cause}")]
+    Signature {
+        /// Why; part of the message, so not a separate error source.
+        cause: crate::signing::SignatureError,
+    },
     /// The rule set file could not be read.
     #[error("cannot read rule set `{path}`: {cause}")]
     ReadRuleSet {

@@ -27,6 +27,7 @@ pub mod routing;
 mod ruleset;
 mod runtime;
 pub mod sandbox;
+pub mod signing;
 
 pub use bindings::SUPPORTED_VERSIONS;
 pub use cache::{CacheError, CacheKey, CompileCache};

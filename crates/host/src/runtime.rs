@@ -32,6 +32,9 @@ use crate::sandbox::{self, EpochTicker, SandboxLimits, SandboxState};
 pub struct HostOptions {
     /// Where compiled plugins are cached; `None` compiles on every load.
     pub cache: Option<CompileCache>,
+    /// Keys whose signature a rule set must carry to load; empty loads any
+    /// rule set. Once one is given, an unsigned rule set is refused.
+    pub trusted_keys: Vec<crate::signing::VerifyingKey>,
 }
 
 /// The payrules runtime. One per process: plugins share its engine and linker.
@@ -39,6 +42,7 @@ pub struct Host {
     engine: Engine,
     linker: Linker<SandboxState>,
     cache: Option<CompileCache>,
+    trusted_keys: Vec<crate::signing::VerifyingKey>,
     _ticker: EpochTicker,
 }
 
@@ -104,13 +108,14 @@ impl Host {
         v0_2_0::PayerPolicy::add_to_linker::<SandboxState, HasSelf<SandboxState>>(&mut linker, |state| state)
             .map_err(engine_error)?;
         let ticker = EpochTicker::start(&engine);
-        Ok(Host { engine, linker, cache: options.cache, _ticker: ticker })
+        Ok(Host { engine, linker, cache: options.cache, trusted_keys: options.trusted_keys, _ticker: ticker })
     }
 
     /// Loads a rule set: reads each plugin, checks its pin and contract, and
     /// has it accept its payer configuration. Any refusal fails the whole load,
     /// naming the entry, the file and the reason.
     pub fn load_rule_set(&self, path: &Path) -> Result<Arc<RuleSet>, LoadError> {
+        crate::signing::verify(path, &self.trusted_keys).map_err(|cause| LoadError::Signature { cause })?;
         let file = read_rule_set(path)?;
         // read_rule_set has refused limits out of range already.
         let limits = file
