@@ -218,9 +218,14 @@ struct IdOnly {
 }
 
 fn read_json(name: String, text: String) -> ClaimInputs {
+    // Well-formed files take the exact path; a file with a syntax error is
+    // split claim by claim, so the error costs only the claim it is in.
     let ranges = match claim_ranges(&text) {
         Ok(ranges) => ranges,
-        Err(message) => return one(file_error(&name, message)),
+        Err(message) => match element_ranges(&text) {
+            Some(ranges) if !ranges.is_empty() => ranges,
+            _ => return one(file_error(&name, message)),
+        },
     };
     let many = ranges.len() > 1;
     let mut lines = LineCounter::new();
@@ -259,6 +264,76 @@ fn claim_ranges(text: &str) -> Result<Vec<(usize, usize)>, String> {
             (start, start + raw.get().len())
         })
         .collect())
+}
+
+/// Byte ranges of the claims of a JSON list, or of the `claims` list of an
+/// object, found by their brackets and commas alone, so a syntax error inside
+/// one claim leaves the others whole. `None` when the text holds no such list.
+fn element_ranges(text: &str) -> Option<Vec<(usize, usize)>> {
+    let bytes = text.as_bytes();
+    let first = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
+    let list_start = match bytes.get(first)? {
+        b'[' => first,
+        b'{' => claims_list_start(bytes, first)?,
+        _ => return None,
+    };
+    let mut ranges = Vec::new();
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut element_start = list_start + 1;
+    for (offset, byte) in bytes.iter().enumerate().skip(list_start) {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    push_trimmed(text, element_start, offset, &mut ranges);
+                    return Some(ranges);
+                }
+            }
+            b',' if depth == 1 => {
+                push_trimmed(text, element_start, offset, &mut ranges);
+                element_start = offset + 1;
+            }
+            _ => {}
+        }
+    }
+    // The list never closed: what was read is still one claim each.
+    push_trimmed(text, element_start, bytes.len(), &mut ranges);
+    Some(ranges)
+}
+
+/// Where the `claims` list of the object at `start` opens.
+fn claims_list_start(bytes: &[u8], start: usize) -> Option<usize> {
+    let key = b"\"claims\"";
+    let at = bytes.get(start..)?.windows(key.len()).position(|w| w == key)? + start + key.len();
+    let after = bytes.get(at..)?;
+    let colon = after.iter().position(|b| !b.is_ascii_whitespace())?;
+    if after.get(colon) != Some(&b':') {
+        return None;
+    }
+    let open = after.get(colon + 1..)?.iter().position(|b| !b.is_ascii_whitespace())? + colon + 1;
+    (after.get(open) == Some(&b'[')).then_some(at + open)
+}
+
+/// Adds `text[start..end]`, without surrounding white space, unless it is empty.
+fn push_trimmed(text: &str, start: usize, end: usize, ranges: &mut Vec<(usize, usize)>) {
+    let Some(slice) = text.get(start..end) else { return };
+    let trimmed = slice.trim();
+    if trimmed.is_empty() {
+        return;
+    }
+    let lead = slice.len() - slice.trim_start().len();
+    ranges.push((start + lead, start + lead + trimmed.len()));
 }
 
 /// One claim from its JSON text, which starts on line `first_line` of the file.

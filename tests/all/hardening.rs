@@ -479,3 +479,26 @@ fn a_trusted_key_admits_only_rule_sets_it_signed_over_files_that_did_not_change(
     std::fs::remove_file(&signature).unwrap();
     refused(&check(&public), "is not signed");
 }
+
+#[test]
+fn one_bad_byte_in_a_json_list_costs_one_record_not_the_file() {
+    let pretty = |id: &str| serde_json::to_string_pretty(&support::claim(id)).unwrap();
+    let broken = pretty("LIST-2").replacen("\"units\": 1", "\"units\": 1x", 1);
+    for (wrapper, name) in [("[{}]", "list.json"), ("{\"claims\": [{}]}", "wrapped.json")] {
+        let body = format!("{},\n{broken},\n{}", pretty("LIST-1"), pretty("LIST-3"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(name);
+        std::fs::write(&file, wrapper.replace("{}", &body)).unwrap();
+        let output = support::payrules(&["check", "--format", "json", file.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2), "{name}");
+        let records: Vec<serde_json::Value> =
+            text(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let statuses: Vec<&str> = records.iter().map(|r| r["status"].as_str().unwrap()).collect();
+        assert_eq!(statuses, ["evaluated", "invalid-input", "evaluated"], "{name}: {}", text(&output.stdout));
+        let error = records[1]["error"].as_str().unwrap();
+        // The body starts on the file's first line in both forms.
+        let line = 1 + body.lines().position(|l| l.contains("1x")).unwrap();
+        assert!(error.contains(&format!("{name}:{line}")), "{name}: the error names its line {line}: {error}");
+        assert_eq!(records[2]["claim_id"], "LIST-3");
+    }
+}
