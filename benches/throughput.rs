@@ -94,7 +94,7 @@ fn main() {
     let text =
         std::fs::read_to_string(&rules_path).unwrap().replacen("reuse_instances = false", "reuse_instances = true", 1);
     let text = text
-        .replace("../../target/plugins/", &format!("{}/target/plugins/", root().display()))
+        .replace("../../target/plugins", &format!("{}/target/plugins", root().display()))
         .replace("\"../data/", &format!("\"{}/examples/data/", root().display()));
     std::fs::write(&warm_rules, text).unwrap();
     let mut evaluator = host.evaluator(host.load_rule_set(&warm_rules).unwrap());
@@ -163,7 +163,8 @@ fn ncci_at_scale() {
     std::fs::write(
         &rules,
         format!(
-            "name = \"scale\"\nversion = \"1\"\n[data]\nncci_ptp = [\"ptp.txt\"]\n[[payer]]\nname = \"medicare\"\npayer_ids = [\"MEDICARE\"]\nplugin = \"{}\"\nsha256 = \"{sha}\"\neffective_from = 2020-01-01\ndata = [\"ncci-ptp\"]\n",
+            "name = \"scale\"\nversion = \"1\"\nplugin_dirs = [\"{}\"]\n[data]\nncci_ptp = [\"ptp.txt\"]\n[[payer]]\nname = \"medicare\"\npayer_ids = [\"MEDICARE\"]\nplugin = \"{}\"\nsha256 = \"{sha}\"\neffective_from = 2020-01-01\ndata = [\"ncci-ptp\"]\n",
+            root().join("target/plugins").display(),
             plugin.display()
         ),
     )

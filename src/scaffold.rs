@@ -81,7 +81,14 @@ pub fn new_plugin(args: &NewPluginArgs) -> Result<u8> {
     let files = [
         ("Cargo.toml", manifest),
         ("src/lib.rs", fill(LIB_TEMPLATE, &names)),
-        ("rules.toml", fill(RULES_TEMPLATE, &names).replace("{plugin}", &plugin_from_rules)),
+        (
+            "rules.toml",
+            fill(RULES_TEMPLATE, &names).replace("{plugin}", &plugin_from_rules).replace(
+                "{plugin_dirs}",
+                // In the workspace the plugin is built outside the rule set's folder.
+                if in_workspace { "# The plugin is built into the workspace's target folder.\nplugin_dirs = [\"../../target/plugins\"]\n" } else { "" },
+            ),
+        ),
         ("kit/kit.toml", fill(KIT_TEMPLATE, &names).replace("{plugin}", &plugin_from_kit)),
         ("kit/cases.toml", fill(CASES_TEMPLATE, &names)),
     ];
@@ -288,7 +295,7 @@ const RULES_TEMPLATE: &str = r#"# A rule set with the {name} payer alone. After 
 # `cargo xtask pin` rewrites the sha256 below to the built file's hash.
 name = "{name}"
 version = "0.1.0"
-
+{plugin_dirs}
 [[payer]]
 name = "{name}"
 payer_ids = ["{payer_id}"]

@@ -228,7 +228,8 @@ fn a_new_payer_is_added_by_editing_toml_only() {
     let plugin = support::built("plugins/commercial");
     let before = payrules_host::sha256_hex(&std::fs::read(&plugin).unwrap());
     let rules = format!(
-        "name = \"clinic\"\nversion = \"1\"\n\n[[payer]]\nname = \"riverbend-health\"\npayer_ids = [\"RIVERBEND\"]\nplugin = \"{}\"\nsha256 = \"{before}\"\neffective_from = 2025-01-01\n\n[payer.config]\nunits_method = \"midpoint\"\nunits_per_visit = 2\ncoinsurance_percent = 10\ndenials = {{ COM-UNITS-CAP = \"CO-119\" }}\nfee_schedule = {{ \"97110\" = \"39.00\" }}\n",
+        "name = \"clinic\"\nversion = \"1\"\nplugin_dirs = [\"{}\"]\n\n[[payer]]\nname = \"riverbend-health\"\npayer_ids = [\"RIVERBEND\"]\nplugin = \"{}\"\nsha256 = \"{before}\"\neffective_from = 2025-01-01\n\n[payer.config]\nunits_method = \"midpoint\"\nunits_per_visit = 2\ncoinsurance_percent = 10\ndenials = {{ COM-UNITS-CAP = \"CO-119\" }}\nfee_schedule = {{ \"97110\" = \"39.00\" }}\n",
+        plugin.parent().unwrap().display(),
         plugin.display()
     );
     let rules_file = write(dir.path(), "clinic.toml", &rules);

@@ -228,7 +228,7 @@ fn bundled_variant(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
     let root = support::root();
     let text = std::fs::read_to_string(support::default_rules()).unwrap();
     let text = text
-        .replace("../../target/plugins/", &format!("{}/target/plugins/", root.display()))
+        .replace("../../target/plugins", &format!("{}/target/plugins", root.display()))
         .replace("\"../data/", &format!("\"{}/examples/data/", root.display()));
     let path = dir.join("rules.toml");
     std::fs::write(&path, edit(text)).unwrap();
@@ -501,4 +501,34 @@ fn one_bad_byte_in_a_json_list_costs_one_record_not_the_file() {
         assert!(error.contains(&format!("{name}:{line}")), "{name}: the error names its line {line}: {error}");
         assert_eq!(records[2]["claim_id"], "LIST-3");
     }
+}
+
+#[test]
+fn a_plugin_outside_the_rule_sets_folder_needs_an_explicit_allow() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = support::built("plugins/self-pay");
+    let sha = sha256_hex(&std::fs::read(&plugin).unwrap());
+    let rules = dir.path().join("rules.toml");
+    let entry = |path: &Path| {
+        format!(
+            "[[payer]]\nname = \"cash\"\npayer_ids = [\"SELF-PAY\"]\nplugin = \"{}\"\nsha256 = \"{sha}\"\neffective_from = 2024-01-01\n[payer.config]\nprice_list = {{ \"97110\" = \"75.00\" }}\n",
+            path.display()
+        )
+    };
+    std::fs::write(&rules, format!("name = \"t\"\nversion = \"1\"\n{}", entry(&plugin))).unwrap();
+    let error = support::host().load_rule_set(&rules).unwrap_err().to_string();
+    assert!(
+        error.contains("is outside the rule set's folder; list its folder in `plugin_dirs` to allow it"),
+        "{error}"
+    );
+    // A symlink inside the folder that points outside it is no way around the rule.
+    let link = dir.path().join("linked.wasm");
+    std::os::unix::fs::symlink(&plugin, &link).unwrap();
+    std::fs::write(&rules, format!("name = \"t\"\nversion = \"1\"\n{}", entry(Path::new("linked.wasm")))).unwrap();
+    let error = support::host().load_rule_set(&rules).unwrap_err().to_string();
+    assert!(error.contains("plugin `") && error.contains("is outside the rule set's folder"), "{error}");
+    // Allowed by name, it loads.
+    let allow = format!("plugin_dirs = [\"{}\"]\n", plugin.parent().unwrap().display());
+    std::fs::write(&rules, format!("name = \"t\"\nversion = \"1\"\n{allow}{}", entry(&plugin))).unwrap();
+    support::host().load_rule_set(&rules).expect("an allowed folder loads");
 }

@@ -92,7 +92,8 @@ fn gated_rule_set(dir: &Path, kit: &Path, discount: u32) -> PathBuf {
     let plugin = support::built("plugins/self-pay");
     let sha = payrules_host::sha256_hex(&std::fs::read(&plugin).unwrap());
     let text = format!(
-        "name = \"gated\"\nversion = \"1\"\n\n[[payer]]\nname = \"self-pay\"\npayer_ids = [\"SELF-PAY\"]\nplugin = \"{}\"\nsha256 = \"{sha}\"\neffective_from = 2024-01-01\nkit = \"{}\"\n\n[payer.config]\ndiscount_percent = {discount}\nprice_list = {{ \"97110\" = \"75.00\", \"97140\" = \"75.00\", \"97530\" = \"85.00\" }}\n",
+        "name = \"gated\"\nversion = \"1\"\nplugin_dirs = [\"{}\"]\n\n[[payer]]\nname = \"self-pay\"\npayer_ids = [\"SELF-PAY\"]\nplugin = \"{}\"\nsha256 = \"{sha}\"\neffective_from = 2024-01-01\nkit = \"{}\"\n\n[payer.config]\ndiscount_percent = {discount}\nprice_list = {{ \"97110\" = \"75.00\", \"97140\" = \"75.00\", \"97530\" = \"85.00\" }}\n",
+        plugin.parent().unwrap().display(),
         plugin.display(),
         kit.display()
     );

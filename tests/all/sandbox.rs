@@ -156,7 +156,8 @@ fn a_gap_between_one_payers_date_ranges_is_refused_at_load() {
     };
     let rules = dir.path().join("rules.toml");
     let adjoining = format!(
-        "name = \"dated\"\nversion = \"1\"\n{}{}",
+        "name = \"dated\"\nversion = \"1\"\nplugin_dirs = [\"{}\"]\n{}{}",
+        plugin.parent().unwrap().display(),
         entry("y2024", "2024-01-01", "effective_to = 2024-12-31\n"),
         entry("y2025", "2025-01-01", "")
     );

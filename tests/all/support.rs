@@ -39,7 +39,8 @@ pub fn load(host: &Host, path: &Path) -> Arc<RuleSet> {
 /// A rule set with one payer entry for `plugin`, written to `dir`.
 pub fn one_entry_rule_set(dir: &Path, plugin: &Path, sha256: &str, extra: &str) -> PathBuf {
     let text = format!(
-        "name = \"test\"\nversion = \"1\"\n{extra}\n[[payer]]\nname = \"only\"\npayer_ids = [\"MEDICARE\"]\nplugin = \"{}\"\nsha256 = \"{sha256}\"\neffective_from = 2020-01-01\n",
+        "name = \"test\"\nversion = \"1\"\nplugin_dirs = [\"{}\"]\n{extra}\n[[payer]]\nname = \"only\"\npayer_ids = [\"MEDICARE\"]\nplugin = \"{}\"\nsha256 = \"{sha256}\"\neffective_from = 2020-01-01\n",
+        plugin.parent().unwrap_or(plugin).display(),
         plugin.display()
     );
     let path = dir.join("rules.toml");

@@ -22,6 +22,11 @@ pub struct RuleSetFile {
     /// Sandbox settings for every plugin of the rule set.
     #[serde(default)]
     pub sandbox: SandboxFile,
+    /// Folders outside the rule set's own from which it may load plugins,
+    /// relative to the rule set. A plugin anywhere else is refused, so a
+    /// rule set cannot be made to run code from wherever it happens to point.
+    #[serde(default)]
+    pub plugin_dirs: Vec<PathBuf>,
     /// Reference tables, loaded once and shared by the payers granted them.
     #[serde(default)]
     pub data: DataFile,

@@ -126,8 +126,10 @@ impl Host {
         let tables = Arc::new(load_tables(path, base, &file.data)?);
         let mut loaded: HashMap<(PathBuf, String), Arc<Plugin>> = HashMap::new();
         let mut entries = Vec::with_capacity(file.payers.len());
+        let allowed = allowed_plugin_dirs(base, &file.plugin_dirs);
         for entry in &file.payers {
             let plugin_path = base.join(&entry.plugin);
+            check_plugin_place(path, &entry.name, &plugin_path, &allowed)?;
             let key = (plugin_path.clone(), entry.sha256.to_ascii_lowercase());
             let plugin = match loaded.get(&key) {
                 Some(plugin) => Arc::clone(plugin),
@@ -317,6 +319,31 @@ fn receipt(rule_set: &RuleSet, entry: Option<&PayerPolicyEntry>, fuel_used: Opti
         contract_version: entry.map(|e| e.plugin.info.contract_version.clone()).unwrap_or_default(),
         fuel_used,
     }
+}
+
+/// The rule set's own folder and the `plugin_dirs` it allows, resolved.
+fn allowed_plugin_dirs(base: &Path, extra: &[PathBuf]) -> Vec<PathBuf> {
+    std::iter::once(base.to_path_buf())
+        .chain(extra.iter().map(|dir| base.join(dir)))
+        .filter_map(|dir| std::fs::canonicalize(dir).ok())
+        .collect()
+}
+
+/// A plugin must live, symlinks resolved, inside the rule set's folder or a
+/// folder its `plugin_dirs` allows. A plugin that does not exist is left
+/// for the read to report.
+fn check_plugin_place(rule_set: &Path, entry: &str, plugin: &Path, allowed: &[PathBuf]) -> Result<(), LoadError> {
+    let Ok(resolved) = std::fs::canonicalize(plugin) else { return Ok(()) };
+    if allowed.iter().any(|dir| resolved.starts_with(dir)) {
+        return Ok(());
+    }
+    Err(LoadError::InvalidRuleSet {
+        path: rule_set.to_path_buf(),
+        message: format!(
+            "payer `{entry}`: plugin `{}` is outside the rule set's folder; list its folder in `plugin_dirs` to allow it",
+            plugin.display()
+        ),
+    })
 }
 
 /// Loads the rule set's reference data files.
