@@ -532,3 +532,52 @@ fn a_plugin_outside_the_rule_sets_folder_needs_an_explicit_allow() {
     std::fs::write(&rules, format!("name = \"t\"\nversion = \"1\"\n{allow}{}", entry(&plugin))).unwrap();
     support::host().load_rule_set(&rules).expect("an allowed folder loads");
 }
+
+#[test]
+fn each_interchange_is_read_and_written_with_its_own_delimiters() {
+    let date = payrules_model::Date::new(2025, 3, 14).unwrap();
+    let first = payrules_x12::ComposeOptions::new(date);
+    let mut second = payrules_x12::ComposeOptions::new(date);
+    second.control_number = 2;
+    second.delimiters = payrules_x12::Delimiters { element: '|', repetition: '^', component: '>', segment: '!' };
+    let clean = support::claim("IX-CLEAN");
+    let mut over = support::claim("IX-OVER");
+    over.lines[0].units = 2;
+    over.lines[0].charge = payrules_model::Money::from_cents(9000);
+    let both =
+        format!("{}{}", payrules_x12::compose_837p(&[clean], &first), payrules_x12::compose_837p(&[over], &second));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two-senders.837");
+    std::fs::write(&file, &both).unwrap();
+    let ids_and_rules = |path: &Path| -> Vec<(String, Vec<String>)> {
+        let output = support::payrules(&["check", "--format", "json", path.to_str().unwrap()]);
+        text_lines_json(&output)
+            .into_iter()
+            .map(|r| {
+                assert_eq!(r["status"], "evaluated", "{r}");
+                let rules = r["outcome"]["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|f| f["severity"] == "error")
+                    .map(|f| f["rule_id"].as_str().unwrap().to_owned())
+                    .collect();
+                (r["claim_id"].as_str().unwrap().to_owned(), rules)
+            })
+            .collect()
+    };
+    assert_eq!(
+        ids_and_rules(&file),
+        [("IX-CLEAN".to_owned(), vec![]), ("IX-OVER".to_owned(), vec!["MCR-UNITS-OVER".to_owned()])]
+    );
+    let fixed = dir.path().join("fixed.837");
+    let output = support::payrules(&["fix", file.to_str().unwrap(), "-o", fixed.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(ids_and_rules(&fixed), [("IX-CLEAN".to_owned(), vec![]), ("IX-OVER".to_owned(), vec![])]);
+    let written = std::fs::read_to_string(&fixed).unwrap();
+    assert!(written.contains("ISA|00|") && written.contains("SV1|HC>97110>GP|45|UN|1!"), "{written}");
+}
+
+fn text_lines_json(output: &Output) -> Vec<serde_json::Value> {
+    text(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}

@@ -51,7 +51,9 @@ pub fn read_claims(document: &Document<'_>) -> Vec<ClaimRead> {
                     report_broken(all, &BrokenEnvelope { error, span }, &mut reads);
                     continue;
                 }
-                let mut walk = Walk::new(&document.delimiters);
+                // The claims are read with their own interchange's delimiters.
+                let delimiters = st.delimiters;
+                let mut walk = Walk::new(&delimiters);
                 for index in transaction.body() {
                     if let Some(segment) = all.get(index) {
                         walk.segment(index, segment);

@@ -8,12 +8,13 @@
 use std::ops::Range;
 
 use crate::X12Error;
-use crate::segment::{Delimiters, Segment, segments};
+use crate::segment::{Delimiters, Segment, interchange_segments};
 
 /// A whole X12 file: its delimiters, its segments and its envelopes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Document<'a> {
-    /// The delimiters the first ISA declares.
+    /// The delimiters the first ISA declares; each segment carries those of
+    /// its own interchange.
     pub delimiters: Delimiters,
     /// Every segment in the file, in order.
     pub segments: Vec<Segment<'a>>,
@@ -76,7 +77,7 @@ impl TransactionSet {
 /// place and the envelopes around it are still read.
 pub fn read_document(text: &str) -> Result<Document<'_>, X12Error> {
     let delimiters = Delimiters::from_isa(text)?;
-    let all = segments(text, &delimiters);
+    let all = interchange_segments(text, delimiters);
     let interchanges = read_interchanges(&all);
     let after_header = text.split_once(delimiters.segment).map_or("", |(_, rest)| rest);
     let line_break = if after_header.starts_with("\r\n") {

@@ -27,7 +27,7 @@ mod write;
 pub use claims::{ClaimRead, is_x12, read_claims};
 pub use compose::{ComposeOptions, compose_837p};
 pub use envelope::{BrokenEnvelope, Document, FunctionalGroup, Interchange, TransactionSet, read_document};
-pub use segment::{Delimiters, Segment, segments};
+pub use segment::{Delimiters, Segment, interchange_segments, segments};
 pub use write::{WriteError, write_corrected};
 
 /// The most service lines (2400 loops) one 837P claim may carry

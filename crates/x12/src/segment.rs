@@ -80,14 +80,14 @@ pub struct Segment<'a> {
     pub id: &'a str,
     /// The segment as written, without its terminator.
     pub raw: &'a str,
-    /// The element separator the interchange declares.
-    pub separator: char,
+    /// The delimiters its own interchange's ISA declares.
+    pub delimiters: Delimiters,
 }
 
 impl<'a> Segment<'a> {
     /// Elements 1.., as written (composites not yet split).
     pub fn elements(&self) -> impl Iterator<Item = &'a str> + use<'a> {
-        self.raw.split(self.separator).skip(1)
+        self.raw.split(self.delimiters.element).skip(1)
     }
 
     /// Element `n` (1-based), or `""` when absent.
@@ -95,7 +95,7 @@ impl<'a> Segment<'a> {
         if n == 0 {
             return "";
         }
-        self.raw.split(self.separator).nth(n).unwrap_or("")
+        self.raw.split(self.delimiters.element).nth(n).unwrap_or("")
     }
 
     /// Component `c` (1-based) of element `n`, split on the declared
@@ -115,15 +115,54 @@ impl<'a> Segment<'a> {
 /// Splits `text` into segments with `delimiters`; line breaks around
 /// terminators are ignored, as many files wrap after each segment.
 pub fn segments<'a>(text: &'a str, delimiters: &Delimiters) -> Vec<Segment<'a>> {
-    text.split(delimiters.segment)
-        .map(|raw| raw.trim_matches(['\r', '\n', ' ', '\u{feff}']))
-        .filter(|raw| !raw.is_empty())
-        .enumerate()
-        .map(|(index, raw)| {
-            let id = raw.split(delimiters.element).next().unwrap_or("");
-            Segment { position: index + 1, id, raw, separator: delimiters.element }
-        })
-        .collect()
+    let mut all = Vec::new();
+    split_into(text, *delimiters, &mut all, false);
+    all
+}
+
+/// Splits a whole file into segments, reading each interchange with the
+/// delimiters its own ISA declares: files that concatenate interchanges
+/// from several senders need not share one set. An ISA that cannot be read
+/// leaves the previous interchange's delimiters in force, and the envelope
+/// reader reports what follows.
+pub fn interchange_segments(text: &str, first: Delimiters) -> Vec<Segment<'_>> {
+    let mut all = Vec::new();
+    let mut rest = text;
+    let mut delimiters = first;
+    loop {
+        let consumed = split_into(rest, delimiters, &mut all, true);
+        let Some(next) = rest.get(consumed..).filter(|r| !r.trim().is_empty()) else { break };
+        if let Ok(own) = Delimiters::from_isa(next) {
+            delimiters = own;
+        }
+        rest = next;
+    }
+    all
+}
+
+/// Adds the segments of `text` to `all`, numbering on from the last one.
+/// With `stop_after_iea`, stops after an IEA that is followed by another
+/// ISA, and returns how many bytes it read; otherwise reads it all.
+fn split_into<'a>(text: &'a str, delimiters: Delimiters, all: &mut Vec<Segment<'a>>, stop_after_iea: bool) -> usize {
+    let mut offset = 0;
+    for piece in text.split_inclusive(delimiters.segment) {
+        offset += piece.len();
+        let raw = piece.strip_suffix(delimiters.segment).unwrap_or(piece).trim_matches(['\r', '\n', ' ', '\u{feff}']);
+        if raw.is_empty() {
+            continue;
+        }
+        let id = raw.split(delimiters.element).next().unwrap_or("");
+        all.push(Segment { position: all.len() + 1, id, raw, delimiters });
+        if stop_after_iea
+            && id == "IEA"
+            && text
+                .get(offset..)
+                .is_some_and(|rest| rest.trim_start_matches(['\r', '\n', ' ', '\t']).starts_with("ISA"))
+        {
+            return offset;
+        }
+    }
+    text.len()
 }
 
 #[cfg(test)]

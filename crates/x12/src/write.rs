@@ -36,26 +36,29 @@ type LineLoop = Vec<usize>;
 /// of the claim it was read as. Claims not listed are written as they were.
 pub fn write_corrected(document: &Document<'_>, corrections: &[(&ClaimRead, &Claim)]) -> Result<String, WriteError> {
     let all = &document.segments;
-    let delimiters = &document.delimiters;
-    let mut replaced: BTreeMap<usize, (usize, Vec<Cow<'_, str>>)> = BTreeMap::new();
+    let mut replaced: BTreeMap<usize, (usize, Delimiters, Vec<Cow<'_, str>>)> = BTreeMap::new();
     for (read, claim) in corrections {
-        let segments = rewrite_claim(all, delimiters, read, claim)?;
-        replaced.insert(read.span.start, (read.span.end, segments));
+        // A claim is written with the delimiters of the interchange it is in.
+        let delimiters = all.get(read.span.start).map_or(document.delimiters, |s| s.delimiters);
+        let segments = rewrite_claim(all, &delimiters, read, claim)?;
+        replaced.insert(read.span.start, (read.span.end, delimiters, segments));
     }
 
-    let mut out: Vec<Cow<'_, str>> = Vec::with_capacity(all.len());
+    // Each segment goes out with its own interchange's terminator.
+    let mut out: Vec<(Cow<'_, str>, char)> = Vec::with_capacity(all.len());
     let mut transaction_start = None;
     let mut index = 0;
     while let Some(segment) = all.get(index) {
-        if let Some((end, segments)) = replaced.remove(&index) {
-            out.extend(segments);
+        if let Some((end, delimiters, segments)) = replaced.remove(&index) {
+            out.extend(segments.into_iter().map(|s| (s, delimiters.segment)));
             index = end.max(index.saturating_add(1));
             continue;
         }
+        let terminator = segment.delimiters.segment;
         match segment.id {
             "ST" => {
                 transaction_start = Some(out.len());
-                out.push(Cow::Borrowed(segment.raw));
+                out.push((Cow::Borrowed(segment.raw), terminator));
             }
             "SE" => {
                 let count = transaction_start.map_or(0, |start| out.len().saturating_sub(start)).saturating_add(1);
@@ -63,18 +66,21 @@ pub fn write_corrected(document: &Document<'_>, corrections: &[(&ClaimRead, &Cla
                 if let Some(first) = elements.first_mut() {
                     *first = Cow::Owned(count.to_string());
                 }
-                out.push(Cow::Owned(join(segment.id, &elements, delimiters)));
+                out.push((Cow::Owned(join(segment.id, &elements, &segment.delimiters)), terminator));
                 transaction_start = None;
             }
-            _ => out.push(Cow::Borrowed(segment.raw)),
+            _ => out.push((Cow::Borrowed(segment.raw), terminator)),
         }
         index = index.saturating_add(1);
     }
-    let mut text = String::with_capacity(out.iter().map(|s| s.len() + 2).sum());
-    for segment in out {
+    let mut text = String::with_capacity(out.iter().map(|(s, _)| s.len() + 2).sum());
+    for (segment, terminator) in out {
         text.push_str(&segment);
-        text.push(delimiters.segment);
-        text.push_str(document.line_break);
+        text.push(terminator);
+        // An interchange that ends its segments with a line break needs no other.
+        if terminator != '\n' {
+            text.push_str(document.line_break);
+        }
     }
     Ok(text)
 }
