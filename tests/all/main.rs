@@ -13,6 +13,7 @@
 
 mod cli;
 mod data;
+mod fuzz;
 mod hardening;
 mod kits;
 mod lifecycle;
