@@ -167,7 +167,7 @@ pub fn diff(args: &DiffArgs) -> Result<u8> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut summary = ImpactSummary::default();
     for file in &args.files {
-        for claim_input in input::read_claims(file) {
+        for claim_input in input::read_claims(file, base.rule_set().file_limits.claims_bytes) {
             match &claim_input.claim {
                 Err(error) => {
                     summary.record_unreadable();

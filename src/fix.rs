@@ -39,8 +39,9 @@ enum ClaimFate {
 /// Runs `payrules fix`; the summary goes to standard error.
 pub fn fix(args: &FixArgs) -> Result<u8> {
     let name = args.file.display().to_string();
-    let (text, encoding) =
-        crate::input::read_text_and_encoding(&args.file).map_err(|error| anyhow::anyhow!("{name}: {error}"))?;
+    let (host, rule_set) = args.rule_set.load()?;
+    let (text, encoding) = crate::input::read_text_and_encoding(&args.file, rule_set.file_limits.claims_bytes)
+        .map_err(|error| anyhow::anyhow!("{name}: {error}"))?;
     if !payrules_x12::is_x12(&text) {
         bail!(
             "{name}: payrules fix writes X12 837P files back, and this file does not start with an ISA segment; for JSON or TOML claims, `payrules check --format json` lists every fix"
@@ -48,7 +49,6 @@ pub fn fix(args: &FixArgs) -> Result<u8> {
     }
     let document = read_document(&text).with_context(|| format!("{name}: not a readable X12 file"))?;
     let reads = read_claims(&document);
-    let (host, rule_set) = args.rule_set.load()?;
     let mut evaluator = host.evaluator(rule_set);
 
     let mut summary = Vec::new();

@@ -28,12 +28,12 @@ pub type ClaimInputs = Box<dyn Iterator<Item = ClaimInput>>;
 /// JSON Lines files (`.jsonl`, `.ndjson`) are streamed a claim at a time, so a
 /// batch of any size runs in constant memory. JSON and TOML files are read
 /// whole, then turned into claims one at a time as they are checked.
-pub fn read_claims(path: &Path) -> ClaimInputs {
+pub fn read_claims(path: &Path, max_bytes: u64) -> ClaimInputs {
     let name = path.display().to_string();
     if matches!(path.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson")) {
         return read_json_lines(name, path);
     }
-    let text = match read_text(path) {
+    let text = match read_text(path, max_bytes) {
         Ok(text) => text,
         Err(error) => return one(file_error(&name, error)),
     };
@@ -92,8 +92,8 @@ fn x12_input(name: &str, read: payrules_x12::ClaimRead) -> ClaimInput {
 }
 
 /// The whole text of `path` (`-` for standard input).
-pub fn read_text(path: &Path) -> Result<String, String> {
-    read_text_and_encoding(path).map(|(text, _)| text)
+pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, String> {
+    read_text_and_encoding(path, max_bytes).map(|(text, _)| text)
 }
 
 /// How a file's bytes were decoded.
@@ -109,12 +109,22 @@ pub enum TextEncoding {
 /// The whole text of `path` and how it was decoded. X12 files are often
 /// Latin-1 rather than UTF-8; an X12 file that is not valid UTF-8 is read
 /// as Latin-1, since its delimiters and codes are ASCII either way.
-pub fn read_text_and_encoding(path: &Path) -> Result<(String, TextEncoding), String> {
+pub fn read_text_and_encoding(path: &Path, max_bytes: u64) -> Result<(String, TextEncoding), String> {
     let mut bytes = if path == Path::new("-") {
         let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map(|_| bytes)
+        let read = std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::io::stdin(), max_bytes.saturating_add(1)),
+            &mut bytes,
+        );
+        match read {
+            Ok(_) if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > max_bytes => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("standard input is larger than the {} MiB limit (`limits.claims_file_mib`)", max_bytes >> 20),
+            )),
+            other => other.map(|_| bytes),
+        }
     } else {
-        payrules_host::files::read_regular(path, payrules_host::files::MAX_CLAIMS_BYTES)
+        payrules_host::files::read_regular(path, max_bytes)
     }
     .map_err(|error| format!("cannot read the file: {error}"))?;
     // A UTF-8 byte-order mark, as some editors write, is not part of the claims.

@@ -291,7 +291,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
     let mut exit = EXIT_CLEAN;
     let (mut checked, mut flagged, mut invalid) = (0u64, 0u64, 0u64);
     for file in &args.files {
-        for input in input::read_claims(file) {
+        for input in input::read_claims(file, evaluator.rule_set().file_limits.claims_bytes) {
             match &input.claim {
                 Err(error) => {
                     invalid += 1;

@@ -581,3 +581,26 @@ fn each_interchange_is_read_and_written_with_its_own_delimiters() {
 fn text_lines_json(output: &Output) -> Vec<serde_json::Value> {
     text(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
+
+#[test]
+fn a_rule_set_can_lower_or_raise_the_size_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let claim = dir.path().join("padded.json");
+    let padding = " ".repeat(3 << 20);
+    std::fs::write(&claim, format!("{}{padding}", serde_json::to_string(&support::claim("PAD-1")).unwrap())).unwrap();
+    let with_limits = |limits: &str| {
+        let rules = bundled_variant(dir.path(), |text| text.replacen("[sandbox]", &format!("{limits}\n[sandbox]"), 1));
+        support::payrules(&["check", "--format", "json", "--rules", rules.to_str().unwrap(), claim.to_str().unwrap()])
+    };
+    let lowered = with_limits("[limits]\nclaims_file_mib = 2\n");
+    assert_eq!(lowered.status.code(), Some(2));
+    assert!(text(&lowered.stdout).contains("it is larger than the 2 MiB limit"), "{}", text(&lowered.stdout));
+    let raised = with_limits("[limits]\nclaims_file_mib = 8\n");
+    assert_eq!(raised.status.code(), Some(0), "{}", text(&raised.stdout));
+    let refused = with_limits("[limits]\nplugin_mib = 0\n");
+    assert!(
+        text(&refused.stderr).contains("`limits.plugin_mib` is 0; it must be from 1 to 1048576"),
+        "{}",
+        text(&refused.stderr)
+    );
+}

@@ -7,12 +7,43 @@ use std::io::Read as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 
-/// The largest rule set file read.
+/// The largest rule set file read; a rule set cannot raise its own limit.
 pub const MAX_RULE_SET_BYTES: u64 = 16 << 20;
-/// The largest plugin component read.
+/// The largest plugin component read, unless the rule set raises it.
 pub const MAX_PLUGIN_BYTES: u64 = 64 << 20;
-/// The largest reference data file read (CMS's full PTP file is about 100 MB).
+/// The largest reference data file read (CMS's full PTP file is about 100
+/// MB), unless the rule set raises it.
 pub const MAX_DATA_BYTES: u64 = 2 << 30;
+/// The most any limit can be raised to, in MiB: 1 TiB.
+pub const MAX_RAISED_MIB: u64 = 1 << 20;
+
+/// How large the files a rule set names, and the claims checked under it,
+/// may be. The defaults are the constants here; a rule set's `[limits]`
+/// raises (or lowers) them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileLimits {
+    /// A claims file read whole (JSON, TOML, 837P).
+    pub claims_bytes: u64,
+    /// A plugin component.
+    pub plugin_bytes: u64,
+    /// A reference data file.
+    pub data_bytes: u64,
+}
+
+impl Default for FileLimits {
+    fn default() -> Self {
+        FileLimits { claims_bytes: MAX_CLAIMS_BYTES, plugin_bytes: MAX_PLUGIN_BYTES, data_bytes: MAX_DATA_BYTES }
+    }
+}
+
+/// Checks, before a reader opens it, that `path` is a regular file of at most `limit` bytes.
+pub fn check_regular(path: &Path, limit: u64) -> std::io::Result<()> {
+    let file = open_regular(path)?;
+    if file.metadata()?.len() > limit {
+        return Err(too_large(limit));
+    }
+    Ok(())
+}
 
 /// The largest claims file read whole (JSON, TOML, X12); JSON Lines are
 /// streamed and have no limit.

@@ -78,6 +78,8 @@ pub struct PluginSource<'a> {
     pub path: &'a Path,
     /// The pinned sha256, or `None` to skip the pin (inspection only).
     pub expected_sha256: Option<&'a str>,
+    /// The largest plugin file read.
+    pub max_bytes: u64,
 }
 
 impl Plugin {
@@ -90,10 +92,13 @@ impl Plugin {
         limits: &SandboxLimits,
         source: PluginSource<'_>,
     ) -> Result<Plugin, LoadError> {
-        let PluginSource { entry, path, expected_sha256 } = source;
+        let PluginSource { entry, path, expected_sha256, max_bytes } = source;
         let owned = |p: &Path| p.to_path_buf();
-        let bytes = crate::files::read_regular(path, crate::files::MAX_PLUGIN_BYTES)
-            .map_err(|cause| LoadError::ReadPlugin { entry: entry.to_owned(), path: owned(path), cause })?;
+        let bytes = crate::files::read_regular(path, max_bytes).map_err(|cause| LoadError::ReadPlugin {
+            entry: entry.to_owned(),
+            path: owned(path),
+            cause,
+        })?;
         let not_a_plugin =
             |message: String| LoadError::NotAPlugin { entry: entry.to_owned(), path: owned(path), message };
         // Whether it is WebAssembly at all is said before any hash, so a rule

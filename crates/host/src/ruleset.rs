@@ -30,6 +30,9 @@ pub struct RuleSetFile {
     /// Reference tables, loaded once and shared by the payers granted them.
     #[serde(default)]
     pub data: DataFile,
+    /// Size limits on the files it names and the claims checked under it.
+    #[serde(default)]
+    pub limits: LimitsFile,
     /// One entry per payer policy and date range.
     #[serde(default, rename = "payer")]
     pub payers: Vec<PayerEntryFile>,
@@ -63,6 +66,37 @@ impl DataFile {
             "gpci" => Some(!self.gpci.is_empty()),
             _ => None,
         }
+    }
+}
+
+/// Size limits as written in the rule set, in MiB; omitted keys keep the defaults.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsFile {
+    /// The largest claims file read whole (JSON, TOML, 837P).
+    pub claims_file_mib: Option<u64>,
+    /// The largest plugin component.
+    pub plugin_mib: Option<u64>,
+    /// The largest reference data file.
+    pub data_file_mib: Option<u64>,
+}
+
+impl LimitsFile {
+    /// The limits with defaults filled in, or which one is out of range.
+    pub fn resolve(&self) -> Result<crate::files::FileLimits, String> {
+        let defaults = crate::files::FileLimits::default();
+        let bytes = |name: &str, value: Option<u64>, default: u64| match value {
+            None => Ok(default),
+            Some(mib) if (1..=crate::files::MAX_RAISED_MIB).contains(&mib) => Ok(mib << 20),
+            Some(mib) => {
+                Err(format!("`limits.{name}` is {mib}; it must be from 1 to {}", crate::files::MAX_RAISED_MIB))
+            }
+        };
+        Ok(crate::files::FileLimits {
+            claims_bytes: bytes("claims_file_mib", self.claims_file_mib, defaults.claims_bytes)?,
+            plugin_bytes: bytes("plugin_mib", self.plugin_mib, defaults.plugin_bytes)?,
+            data_bytes: bytes("data_file_mib", self.data_file_mib, defaults.data_bytes)?,
+        })
     }
 }
 
@@ -168,6 +202,7 @@ pub fn read_rule_set(path: &Path) -> Result<RuleSetFile, LoadError> {
         return Err(invalid("it has no `[[payer]]` entries".to_owned()));
     }
     file.sandbox.resolve().map_err(&invalid)?;
+    file.limits.resolve().map_err(&invalid)?;
     for (what, periods) in [("MUE", &file.data.mue), ("RVU", &file.data.rvu), ("GPCI", &file.data.gpci)] {
         for (index, period) in periods.iter().enumerate() {
             let range = (period.effective_from, period.effective_to);

@@ -93,6 +93,8 @@ pub struct RuleSet {
     pub limits: SandboxLimits,
     /// Its payer policies.
     pub entries: Vec<PayerPolicyEntry>,
+    /// Size limits on the claims checked under it.
+    pub file_limits: crate::files::FileLimits,
 }
 
 impl Host {
@@ -123,7 +125,9 @@ impl Host {
             .resolve()
             .map_err(|message| LoadError::InvalidRuleSet { path: path.to_path_buf(), message })?;
         let base = path.parent().unwrap_or(Path::new("."));
-        let tables = Arc::new(load_tables(path, base, &file.data)?);
+        let file_limits =
+            file.limits.resolve().map_err(|message| LoadError::InvalidRuleSet { path: path.to_path_buf(), message })?;
+        let tables = Arc::new(load_tables(path, base, &file.data, file_limits.data_bytes)?);
         let mut loaded: HashMap<(PathBuf, String), Arc<Plugin>> = HashMap::new();
         let mut entries = Vec::with_capacity(file.payers.len());
         let allowed = allowed_plugin_dirs(base, &file.plugin_dirs);
@@ -134,8 +138,12 @@ impl Host {
             let plugin = match loaded.get(&key) {
                 Some(plugin) => Arc::clone(plugin),
                 None => {
-                    let source =
-                        PluginSource { entry: &entry.name, path: &plugin_path, expected_sha256: Some(&entry.sha256) };
+                    let source = PluginSource {
+                        entry: &entry.name,
+                        path: &plugin_path,
+                        expected_sha256: Some(&entry.sha256),
+                        max_bytes: file_limits.plugin_bytes,
+                    };
                     let plugin =
                         Arc::new(Plugin::load(&self.engine, &self.linker, self.cache.as_ref(), &limits, source)?);
                     loaded.insert(key, Arc::clone(&plugin));
@@ -182,6 +190,7 @@ impl Host {
             path: path.to_path_buf(),
             limits,
             entries,
+            file_limits,
         });
         for entry in &file.payers {
             if let Some(kit) = &entry.kit {
@@ -211,7 +220,8 @@ impl Host {
 
     /// Loads a plugin on its own, without a rule set or a pin, to look at it.
     pub fn inspect_plugin(&self, path: &Path) -> Result<Plugin, LoadError> {
-        let source = PluginSource { entry: "(inspect)", path, expected_sha256: None };
+        let source =
+            PluginSource { entry: "(inspect)", path, expected_sha256: None, max_bytes: crate::files::MAX_PLUGIN_BYTES };
         Plugin::load(&self.engine, &self.linker, self.cache.as_ref(), &SandboxLimits::default(), source)
     }
 
@@ -347,8 +357,19 @@ fn check_plugin_place(rule_set: &Path, entry: &str, plugin: &Path, allowed: &[Pa
 }
 
 /// Loads the rule set's reference data files.
-fn load_tables(rule_set: &Path, base: &Path, data: &crate::ruleset::DataFile) -> Result<ReferenceTables, LoadError> {
+fn load_tables(
+    rule_set: &Path,
+    base: &Path,
+    data: &crate::ruleset::DataFile,
+    max_bytes: u64,
+) -> Result<ReferenceTables, LoadError> {
     let failed = |cause| LoadError::Data { path: rule_set.to_path_buf(), cause };
+    let named = data.ncci_ptp.iter().chain(data.mue.iter().chain(&data.rvu).chain(&data.gpci).map(|d| &d.file));
+    for file in named {
+        let path = base.join(file);
+        crate::files::check_regular(&path, max_bytes)
+            .map_err(|cause| failed(crate::data::DataError::Read { path: path.clone(), cause }))?;
+    }
     let ncci_ptp = if data.ncci_ptp.is_empty() {
         None
     } else {

@@ -9,7 +9,8 @@ use super::DataError;
 
 /// Reads a file as Latin-1, the encoding CMS uses, so no byte is refused.
 pub fn read_latin1(path: &Path) -> Result<String, DataError> {
-    let bytes = crate::files::read_regular(path, crate::files::MAX_DATA_BYTES)
+    // The rule set's limit was checked before the load; this is the ceiling.
+    let bytes = crate::files::read_regular(path, crate::files::MAX_RAISED_MIB << 20)
         .map_err(|cause| DataError::Read { path: path.to_path_buf(), cause })?;
     Ok(bytes.iter().map(|b| char::from(*b)).collect())
 }
