@@ -604,3 +604,20 @@ fn a_rule_set_can_lower_or_raise_the_size_limits() {
         text(&refused.stderr)
     );
 }
+
+#[test]
+fn a_plugins_panic_message_reaches_the_claims_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = support::host();
+    let mut evaluator = host.evaluator(support::load(&host, &rogue_rules(dir.path(), "")));
+    let report = evaluator.evaluate(&support::claim("panic-1"));
+    match report.verdict {
+        Verdict::Failed { failure, .. } => {
+            assert_eq!(failure.kind, FailureKind::Trap);
+            assert!(failure.message.starts_with("the plugin panicked at "), "{failure}");
+            assert!(failure.message.ends_with("rogue panic: this claim was too strange"), "{failure}");
+        }
+        other => panic!("should fail: {other:?}"),
+    }
+    assert!(matches!(evaluator.evaluate(&support::claim("plain-1")).verdict, Verdict::Evaluated { .. }));
+}

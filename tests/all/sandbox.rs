@@ -190,7 +190,7 @@ fn receipts_name_the_rule_set_and_plugin_and_the_same_claim_gets_the_same_outcom
     assert_eq!(receipt.rule_set, "default@2026.1");
     assert_eq!(receipt.entry, "medicare");
     assert_eq!(receipt.plugin, "medicare@0.1.0");
-    assert_eq!(receipt.contract_version, "0.2.0");
+    assert_eq!(receipt.contract_version, "0.3.0");
     assert_eq!(receipt.plugin_sha256, hash(&support::built("plugins/medicare")));
     assert!(receipt.fuel_used.is_some_and(|f| f > 0));
     assert_eq!(first, second, "the same claim is answered the same way");
@@ -220,9 +220,13 @@ fn the_medicare_plugin_imports_nothing_but_the_contract_and_declares_its_rules()
     // The contract's types, and its read-only reference data: no WASI, no clock, no I/O.
     assert_eq!(
         plugin.imports,
-        vec!["payrules:policy/types@0.2.0".to_owned(), "payrules:policy/reference-data@0.2.0".to_owned()]
+        vec![
+            "payrules:policy/types@0.3.0".to_owned(),
+            "payrules:policy/reference-data@0.3.0".to_owned(),
+            "payrules:policy/diagnostics@0.3.0".to_owned()
+        ]
     );
-    assert_eq!(plugin.contract_version, "0.2.0");
+    assert_eq!(plugin.contract_version, "0.3.0");
     assert_eq!(plugin.info.name, "medicare");
     let ids: Vec<&str> = plugin.info.rules.iter().map(|r| r.id.as_str()).collect();
     for id in ["MCR-UNITS-OVER", "MCR-THERAPY-MODIFIER", "MCR-BUNDLED", "MCR-CODE-INVALID", "MCR-UNTIMED-UNITS"] {
@@ -241,6 +245,17 @@ fn a_plugin_built_against_the_released_0_1_0_contract_still_runs() {
         assert_eq!(outcome.findings[0].rule_id, "LEGACY-LINES");
         assert_eq!(outcome.findings[0].message, "1 line(s) seen");
         assert_eq!(outcome.lines[0].correct_units, 1);
+    });
+}
+
+#[test]
+fn a_plugin_built_against_the_released_0_2_0_contract_still_runs() {
+    with_plugin("test-plugins/released-0-2", "", |evaluator| {
+        let (outcome, receipt) = evaluated(&evaluator.evaluate(&support::claim("C-1")).verdict);
+        assert_eq!(receipt.contract_version, "0.2.0");
+        assert_eq!(receipt.plugin, "test-released-0-2@0.1.0");
+        assert_eq!(outcome.findings[0].rule_id, "RELEASED-0-2-LINES");
+        assert_eq!(outcome.findings[0].message, "1 line(s) seen");
     });
 }
 

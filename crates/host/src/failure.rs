@@ -86,6 +86,10 @@ impl EvaluationFailure {
                 kind: FailureKind::Deadline,
                 message: format!("the plugin ran past its {} ms deadline", limits.deadline_ms),
             },
+            Some(_) if store.data().panic_message.is_some() => EvaluationFailure {
+                kind: FailureKind::Trap,
+                message: format!("the plugin {}", store.data().panic_message.as_deref().unwrap_or("panicked")),
+            },
             Some(trap) => EvaluationFailure { kind: FailureKind::Trap, message: format!("the plugin trapped: {trap}") },
             None => EvaluationFailure {
                 kind: FailureKind::Trap,

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 
-use crate::bindings::{SUPPORTED_VERSIONS, v0_1_0, v0_2_0};
+use crate::bindings::{SUPPORTED_VERSIONS, v0_1_0, v0_2_0, v0_3_0};
 use crate::cache::CompileCache;
 use crate::data::GrantedData;
 use crate::error::LoadError;
@@ -35,12 +35,14 @@ pub struct Plugin {
 enum PolicyPre {
     V0_1_0(v0_1_0::PayerPolicyPre<SandboxState>),
     V0_2_0(v0_2_0::PayerPolicyPre<SandboxState>),
+    V0_3_0(v0_3_0::PayerPolicyPre<SandboxState>),
 }
 
 /// An instance's exports, by contract version.
 pub(crate) enum PolicyBindings {
     V0_1_0(v0_1_0::PayerPolicy),
     V0_2_0(v0_2_0::PayerPolicy),
+    V0_3_0(v0_3_0::PayerPolicy),
 }
 
 impl std::fmt::Debug for Plugin {
@@ -141,10 +143,13 @@ impl Plugin {
         };
         let mismatch = |e: wasmtime::Error| not_a_plugin(format!("it does not match contract {contract_version}: {e}"));
         let instance_pre = linker.instantiate_pre(&component).map_err(mismatch)?;
-        let pre = if contract_version == v0_1_0::VERSION {
-            PolicyPre::V0_1_0(v0_1_0::PayerPolicyPre::new(instance_pre).map_err(mismatch)?)
-        } else {
-            PolicyPre::V0_2_0(v0_2_0::PayerPolicyPre::new(instance_pre).map_err(mismatch)?)
+        // Each supported version by name: a version the host lists but has no
+        // bindings for is an error here, never another version's bindings.
+        let pre = match contract_version {
+            v0_1_0::VERSION => PolicyPre::V0_1_0(v0_1_0::PayerPolicyPre::new(instance_pre).map_err(mismatch)?),
+            v0_2_0::VERSION => PolicyPre::V0_2_0(v0_2_0::PayerPolicyPre::new(instance_pre).map_err(mismatch)?),
+            v0_3_0::VERSION => PolicyPre::V0_3_0(v0_3_0::PayerPolicyPre::new(instance_pre).map_err(mismatch)?),
+            other => return Err(not_a_plugin(format!("the host has no bindings for contract {other}"))),
         };
         let failed = |failure: EvaluationFailure| LoadError::PluginFailed {
             entry: entry.to_owned(),
@@ -198,6 +203,7 @@ impl PluginInstance {
         let instantiated = match pre {
             PolicyPre::V0_1_0(pre) => pre.instantiate(&mut store).map(PolicyBindings::V0_1_0),
             PolicyPre::V0_2_0(pre) => pre.instantiate(&mut store).map(PolicyBindings::V0_2_0),
+            PolicyPre::V0_3_0(pre) => pre.instantiate(&mut store).map(PolicyBindings::V0_3_0),
         };
         let policy = instantiated.map_err(|e| EvaluationFailure::classify(&store, limits, e))?;
         Ok(PluginInstance { store, policy })
@@ -226,6 +232,7 @@ impl PluginInstance {
         let (info, _) = self.call(limits, |policy, store| match policy {
             PolicyBindings::V0_1_0(p) => p.payrules_policy_policy().call_describe(store).map(PluginInfo::from),
             PolicyBindings::V0_2_0(p) => p.payrules_policy_policy().call_describe(store).map(PluginInfo::from),
+            PolicyBindings::V0_3_0(p) => p.payrules_policy_policy().call_describe(store).map(PluginInfo::from),
         })?;
         Ok(info)
     }
@@ -241,6 +248,9 @@ impl PluginInstance {
                 p.payrules_policy_policy().call_configure(store, config_json).map(|r| r.map_err(ConfigError::from))
             }
             PolicyBindings::V0_2_0(p) => {
+                p.payrules_policy_policy().call_configure(store, config_json).map(|r| r.map_err(ConfigError::from))
+            }
+            PolicyBindings::V0_3_0(p) => {
                 p.payrules_policy_policy().call_configure(store, config_json).map(|r| r.map_err(ConfigError::from))
             }
         })?;
@@ -262,6 +272,11 @@ impl PluginInstance {
             }
             PolicyBindings::V0_2_0(p) => {
                 let claim = v0_2_0::payrules::policy::types::Claim::from(claim);
+                let answer = p.payrules_policy_policy().call_evaluate(store, &claim)?;
+                Ok(answer.map(Outcome::from).map_err(EvaluationError::from))
+            }
+            PolicyBindings::V0_3_0(p) => {
+                let claim = v0_3_0::payrules::policy::types::Claim::from(claim);
                 let answer = p.payrules_policy_policy().call_evaluate(store, &claim)?;
                 Ok(answer.map(Outcome::from).map_err(EvaluationError::from))
             }

@@ -64,6 +64,8 @@ pub fn engine() -> Result<Engine, HostError> {
 pub const HOST_CALL_FUEL: u64 = 10_000;
 /// Fuel charged for each code asked about and each row answered.
 pub const HOST_ITEM_FUEL: u64 = 1_000;
+/// The longest panic message kept from a plugin.
+pub const MAX_PANIC_MESSAGE_CHARS: usize = 500;
 /// The longest locality name a plugin may ask about.
 pub const MAX_LOCALITY_BYTES: usize = 64;
 
@@ -108,6 +110,8 @@ pub struct SandboxState {
     pending_fuel: u64,
     /// Why the plugin was stopped for breaking the contract, if it was.
     pub violation: Option<String>,
+    /// What the plugin said when it panicked, if it did (contract 0.3.0 on).
+    pub panic_message: Option<String>,
 }
 
 impl SandboxState {
@@ -120,6 +124,7 @@ impl SandboxState {
             scope: None,
             pending_fuel: 0,
             violation: None,
+            panic_message: None,
         }
     }
 
@@ -173,6 +178,15 @@ impl SandboxState {
             Some(date) if scope.dates.binary_search(&date).is_ok() => Ok(date),
             Some(date) => Err(self.refuse(lookup, format!("on {date}, which is not a date of service of the claim"))),
             None => Err(self.refuse(lookup, "on a date that does not exist".to_owned())),
+        }
+    }
+
+    /// Keeps the first panic message, on one line and at most
+    /// [`MAX_PANIC_MESSAGE_CHARS`] characters, for the claim's failure.
+    pub fn record_panic(&mut self, message: &str) {
+        if self.panic_message.is_none() {
+            let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+            self.panic_message = Some(one_line.chars().take(MAX_PANIC_MESSAGE_CHARS).collect());
         }
     }
 

@@ -158,7 +158,7 @@ pub fn configure_from_json<P: PayerPolicy>(json: &str) -> Result<P, ConfigError>
 #[doc(hidden)]
 pub mod __bindings {
     wit_bindgen::generate!({
-        path: "../../wit/since_v0.2.0",
+        path: "../../wit/since_v0.3.0",
         world: "payer-policy",
         pub_export_macro: true,
         export_macro_name: "__export_payer_policy",
@@ -242,18 +242,36 @@ pub mod __private {
         static CONFIGURED: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
     }
 
+    /// Sends a panic's message to the host before the plugin traps, so the
+    /// claim's failure says what went wrong rather than "unreachable". Panics
+    /// abort in a plugin, so this is the only way the message gets out.
+    fn report_panics() {
+        #[cfg(target_arch = "wasm32")]
+        {
+            static INSTALLED: std::sync::Once = std::sync::Once::new();
+            INSTALLED.call_once(|| {
+                std::panic::set_hook(Box::new(|info| {
+                    crate::__bindings::payrules::policy::diagnostics::panicked(&info.to_string());
+                }));
+            });
+        }
+    }
+
     impl<P: PayerPolicy> Guest for Adapter<P> {
         fn describe() -> t::PluginInfo {
+            report_panics();
             P::describe().into()
         }
 
         fn configure(config: String) -> Result<(), t::ConfigError> {
+            report_panics();
             let policy = crate::configure_from_json::<P>(&config)?;
             CONFIGURED.with_borrow_mut(|slot| *slot = Some(Box::new(policy)));
             Ok(())
         }
 
         fn evaluate(claim: t::Claim) -> Result<t::Outcome, t::EvaluationError> {
+            report_panics();
             let claim = Claim::try_from(claim).map_err(|e| EvaluationError {
                 message: format!("the host sent a claim this plugin cannot read: {e}"),
             })?;

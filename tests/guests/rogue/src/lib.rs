@@ -10,6 +10,7 @@
 //! - `ask-foreign-*`: asks the host about 40,000 codes that are not billed.
 //! - `ask-date-*`: asks about a date that is not a date of service.
 //! - `ask-repeat-N-*`: asks about its own codes N times.
+//! - `panic-*`: panics with a message the host must report.
 
 use std::sync::Mutex;
 
@@ -117,6 +118,8 @@ impl PayerPolicy for Rogue {
             if let Some(later) = date.and_then(|d| d.add_days(400)) {
                 let _ = data.ptp_edits(&codes, later);
             }
+        } else if id.starts_with("panic") {
+            panic_with_message();
         } else if let Some(rest) = id.strip_prefix("ask-repeat-") {
             let times: u32 = rest.split('-').next().and_then(|n| n.parse().ok()).unwrap_or(1);
             if let Some(date) = date {
@@ -127,6 +130,11 @@ impl PayerPolicy for Rogue {
         }
         Ok(outcome)
     }
+}
+
+#[allow(clippy::panic, reason = "the panic is what this test plugin is for")]
+fn panic_with_message() {
+    panic!("rogue panic: this claim was too strange");
 }
 
 export_policy!(Rogue);
