@@ -621,3 +621,30 @@ fn a_plugins_panic_message_reaches_the_claims_failure() {
     }
     assert!(matches!(evaluator.evaluate(&support::claim("plain-1")).verdict, Verdict::Evaluated { .. }));
 }
+
+#[test]
+fn a_payer_that_never_pays_more_than_the_charge_refuses_an_outcome_that_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = support::host();
+    let open = rogue_rules(dir.path(), "");
+    let mut evaluator = host.evaluator(support::load(&host, &open));
+    assert!(
+        matches!(evaluator.evaluate(&support::claim("above-charge-1")).verdict, Verdict::Evaluated { .. }),
+        "without the setting, a payer may allow more than the charge (Medicare's fee schedule can)"
+    );
+    let strict = dir.path().join("strict.toml");
+    std::fs::write(&strict, std::fs::read_to_string(&open).unwrap() + "never_above_charge = true\n").unwrap();
+    let mut evaluator = host.evaluator(support::load(&host, &strict));
+    match evaluator.evaluate(&support::claim("above-charge-1")).verdict {
+        Verdict::Failed { failure, .. } => {
+            assert_eq!(failure.kind, FailureKind::ContractViolation);
+            assert!(
+                failure.message.ends_with(
+                    "line 1: it allows 45.01 on a charge of 45.00, and this payer never allows more than the charge"
+                ),
+                "{failure}"
+            );
+        }
+        other => panic!("should fail: {other:?}"),
+    }
+}

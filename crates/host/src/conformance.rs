@@ -11,7 +11,8 @@ use payrules_model::{Claim, ClaimTotals, MAX_LINE_CHARGE, MAX_LINE_UNITS, Money,
 const FINDINGS_PER_LINE: usize = 64;
 
 /// The outcome's totals, or why the outcome does not fit `claim`.
-pub(crate) fn check_outcome(claim: &Claim, outcome: &Outcome) -> Result<ClaimTotals, String> {
+/// With `never_above_charge`, an allowed amount above the line's charge is refused too.
+pub(crate) fn check_outcome(claim: &Claim, outcome: &Outcome, never_above_charge: bool) -> Result<ClaimTotals, String> {
     let lines: BTreeMap<u32, &payrules_model::ServiceLine> = claim.lines.iter().map(|l| (l.number, l)).collect();
     let mut answered: BTreeMap<u32, usize> = BTreeMap::new();
     for result in &outcome.lines {
@@ -37,6 +38,12 @@ pub(crate) fn check_outcome(claim: &Claim, outcome: &Outcome) -> Result<ClaimTot
             if amount > MAX_LINE_CHARGE {
                 return at(format!("its {name} of {amount} is over the largest amount a line can carry"));
             }
+        }
+        if never_above_charge && result.expected_allowed > line.charge {
+            return at(format!(
+                "it allows {} on a charge of {}, and this payer never allows more than the charge",
+                result.expected_allowed, line.charge
+            ));
         }
         if result.expected_payment > result.expected_allowed {
             return at(format!(

@@ -183,6 +183,10 @@ pub struct PayerEntryFile {
     /// under this rule set before it is used.
     #[serde(default)]
     pub kit: Option<PathBuf>,
+    /// The payer never allows more than a line's charge (the lesser of the
+    /// charge and its rate); a plugin outcome that does is refused.
+    #[serde(default)]
+    pub never_above_charge: bool,
     /// The payer configuration handed to the plugin.
     #[serde(default)]
     pub config: toml::Table,

@@ -69,6 +69,8 @@ pub struct PayerPolicyEntry {
     pub config_json: String,
     /// The reference tables the entry may consult.
     pub data: GrantedData,
+    /// Whether an allowed amount above a line's charge is refused.
+    pub never_above_charge: bool,
 }
 
 impl PayerPolicyEntry {
@@ -183,6 +185,7 @@ impl Host {
                 plugin,
                 config_json,
                 data,
+                never_above_charge: entry.never_above_charge,
             });
         }
         let rule_set = Arc::new(RuleSet {
@@ -302,7 +305,7 @@ impl Evaluator<'_> {
             },
         };
         let evaluated = instance.evaluate(&limits, claim).and_then(|(outcome, fuel)| {
-            let totals = check_outcome(claim, &outcome).map_err(|why| {
+            let totals = check_outcome(claim, &outcome, entry.never_above_charge).map_err(|why| {
                 EvaluationFailure::violation(format!("the plugin's outcome does not fit the claim: {why}"))
             })?;
             Ok((outcome, totals, fuel))

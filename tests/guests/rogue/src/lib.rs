@@ -4,7 +4,7 @@
 //!
 //! - `remember-*`: keeps every patient id it sees and reports the earlier
 //!   ones, as a plugin that leaks one claim into the next would.
-//! - `extra-line-*`, `missing-line-*`, `twice-*`, `negative-*`, `overpay-*`,
+//! - `extra-line-*`, `missing-line-*`, `twice-*`, `negative-*`, `overpay-*`, `above-charge-*`,
 //!   `ghost-finding-*`, `ghost-fix-*`, `too-many-units-*`: an outcome that
 //!   does not fit the claim.
 //! - `ask-foreign-*`: asks the host about 40,000 codes that are not billed.
@@ -93,6 +93,11 @@ impl PayerPolicy for Rogue {
         } else if id.starts_with("overpay") {
             for line in &mut outcome.lines {
                 line.expected_payment = Money::from_cents(line.expected_allowed.cents().saturating_add(1));
+            }
+        } else if id.starts_with("above-charge") {
+            for line in &mut outcome.lines {
+                line.expected_allowed = Money::from_cents(line.expected_allowed.cents().saturating_add(1));
+                line.expected_payment = line.expected_allowed;
             }
         } else if id.starts_with("too-many-units") {
             for line in &mut outcome.lines {
