@@ -648,3 +648,41 @@ fn a_payer_that_never_pays_more_than_the_charge_refuses_an_outcome_that_does() {
         other => panic!("should fail: {other:?}"),
     }
 }
+
+#[test]
+fn fix_leaves_for_review_a_split_that_would_take_a_claim_past_50_lines() {
+    let base = std::fs::read_to_string(support::root().join("examples/x12/therapy-fixes.837")).unwrap();
+    let document = payrules_x12::read_document(&base).unwrap();
+    let mut claim = payrules_x12::read_claims(&document)
+        .into_iter()
+        .find(|read| read.claim_id.as_deref() == Some("FIX-SPLIT"))
+        .and_then(|read| read.claim.ok())
+        .unwrap();
+    // 48 clean one-unit visits on other dates beside the two lines to split: 50 lines.
+    let template = support::claim("x").lines[0].clone();
+    let start = payrules_model::Date::new(2025, 1, 2).unwrap();
+    for n in 0..48u32 {
+        let date = start.add_days(i64::from(n)).unwrap();
+        claim.lines.push(payrules_model::ServiceLine { number: 3 + n, date_of_service: date, ..template.clone() });
+    }
+    assert_eq!(claim.lines.len(), 50);
+    let options = payrules_x12::ComposeOptions::new(payrules_model::Date::new(2025, 5, 7).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fifty.837");
+    std::fs::write(&file, payrules_x12::compose_837p(&[claim], &options)).unwrap();
+    let fixed = dir.path().join("fifty.fixed.837");
+    let output = support::payrules(&["fix", file.to_str().unwrap(), "-o", fixed.to_str().unwrap()]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("left for review")
+            && stderr.contains("(the fixes would make 51 service lines; an 837P claim carries at most 50)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("0 corrected"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&fixed).unwrap(),
+        std::fs::read_to_string(&file).unwrap(),
+        "written back as it was"
+    );
+}
