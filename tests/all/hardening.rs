@@ -686,3 +686,42 @@ fn fix_leaves_for_review_a_split_that_would_take_a_claim_past_50_lines() {
         "written back as it was"
     );
 }
+
+#[test]
+fn the_contract_checks_hold_through_the_payrules_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rogue_rules(dir.path(), "");
+    let claims: Vec<serde_json::Value> = [
+        ("remember-1", "SYNTH-PATIENT-A"),
+        ("remember-2", "SYNTH-PATIENT-B"),
+        ("extra-line-1", "P1"),
+        ("ask-foreign-1", "P1"),
+        ("panic-1", "P1"),
+        ("plain-1", "P1"),
+    ]
+    .iter()
+    .map(|(id, patient)| serde_json::to_value(claim_for(id, patient)).unwrap())
+    .collect();
+    let file = dir.path().join("rogue.json");
+    std::fs::write(&file, serde_json::to_string(&claims).unwrap()).unwrap();
+    let output =
+        support::payrules(&["check", "--format", "json", "--rules", rules.to_str().unwrap(), file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let records = text_lines_json(&output);
+    let by_id = |id: &str| records.iter().find(|r| r["claim_id"] == id).unwrap_or_else(|| panic!("no record for {id}"));
+    assert_eq!(records.len(), 6, "one record per claim");
+    assert_eq!(by_id("remember-2")["outcome"]["findings"], serde_json::json!([]), "nothing of remember-1 is seen");
+    for (id, kind, text_part) in [
+        ("extra-line-1", "contract-violation", "it answered for line 99"),
+        ("ask-foreign-1", "contract-violation", "about 40000 codes, more than the claim's 1 lines"),
+        ("panic-1", "trap", "rogue panic: this claim was too strange"),
+    ] {
+        let record = by_id(id);
+        assert_eq!(record["status"], "failed", "{record}");
+        assert_eq!(record["failure"]["kind"], kind, "{record}");
+        assert!(record["failure"]["message"].as_str().unwrap().contains(text_part), "{record}");
+    }
+    assert_eq!(by_id("plain-1")["status"], "evaluated");
+    // The patient ids of failed claims never reach the logs.
+    assert!(!text(&output.stderr).contains("SYNTH-PATIENT"), "{}", text(&output.stderr));
+}
