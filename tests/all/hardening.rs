@@ -725,3 +725,27 @@ fn the_contract_checks_hold_through_the_payrules_binary() {
     // The patient ids of failed claims never reach the logs.
     assert!(!text(&output.stderr).contains("SYNTH-PATIENT"), "{}", text(&output.stderr));
 }
+
+#[test]
+fn no_file_of_the_project_reaches_outside_it() {
+    // Spelled in two parts so this file does not name it itself.
+    let outside = ["../", "shared"].concat();
+    let mut stack = vec![support::root()];
+    let mut offenders = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !matches!(name.as_str(), "target" | ".git") {
+                    stack.push(path);
+                }
+            } else if std::fs::read(&path)
+                .is_ok_and(|bytes| bytes.windows(outside.len()).any(|w| w == outside.as_bytes()))
+            {
+                offenders.push(path.strip_prefix(support::root()).unwrap().display().to_string());
+            }
+        }
+    }
+    assert_eq!(offenders, Vec::<String>::new(), "these files name a folder outside the project");
+}
