@@ -176,6 +176,10 @@ fn read_json_lines(name: String, path: &Path) -> ClaimInputs {
             let (index, line) = lines.next()?;
             let number = index + 1;
             match line {
+                // A line that is not UTF-8 has been read past: it costs its own record only.
+                Err(error) if error.kind() == std::io::ErrorKind::InvalidData => {
+                    return Some(file_error(&format!("{name}:{number}"), format!("cannot read the line: {error}")));
+                }
                 Err(error) => {
                     failed = true;
                     return Some(file_error(&format!("{name}:{number}"), format!("cannot read the line: {error}")));

@@ -749,3 +749,18 @@ fn no_file_of_the_project_reaches_outside_it() {
     }
     assert_eq!(offenders, Vec::<String>::new(), "these files name a folder outside the project");
 }
+
+#[test]
+fn a_json_lines_line_that_is_not_utf8_costs_only_its_own_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mixed.jsonl");
+    let line = |id: &str| serde_json::to_string(&support::claim(id)).unwrap();
+    let bytes = [line("UTF-1").as_bytes(), b"\n{\"id\": \"\xff\xfe\"}\n", line("UTF-3").as_bytes(), b"\n"].concat();
+    std::fs::write(&file, bytes).unwrap();
+    let output = support::payrules(&["check", "--format", "json", file.to_str().unwrap()]);
+    let records = text_lines_json(&output);
+    let statuses: Vec<&str> = records.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["evaluated", "invalid-input", "evaluated"], "{}", text(&output.stdout));
+    assert!(records[1]["source"].as_str().unwrap().ends_with("mixed.jsonl:2"), "{}", records[1]);
+    assert!(records[1]["error"].as_str().unwrap().contains("cannot read the line"), "{}", records[1]);
+}
