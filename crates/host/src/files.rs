@@ -79,6 +79,28 @@ pub fn read_regular(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The hex sha256 of the regular file at `path`, read as a stream, so a
+/// large data file is hashed without being held in memory.
+pub fn sha256_of_regular(path: &Path, limit: u64) -> std::io::Result<String> {
+    use sha2::Digest as _;
+    let file = open_regular(path)?;
+    if file.metadata()?.len() > limit {
+        return Err(too_large(limit));
+    }
+    let mut hasher = sha2::Sha256::new();
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file.take(limit));
+    loop {
+        let chunk = std::io::BufRead::fill_buf(&mut reader)?;
+        if chunk.is_empty() {
+            break;
+        }
+        hasher.update(chunk);
+        let read = chunk.len();
+        std::io::BufRead::consume(&mut reader, read);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
 fn too_large(limit: u64) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("it is larger than the {} MiB limit", limit >> 20))
 }

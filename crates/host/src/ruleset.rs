@@ -192,16 +192,22 @@ pub struct PayerEntryFile {
     pub config: toml::Table,
 }
 
-/// Reads and checks a rule set file: its shape, its dates, that no two
+/// The bytes of the rule set file at `path`, read once so that what is
+/// checked against a signature is what is loaded.
+pub fn read_rule_set_bytes(path: &Path) -> Result<Vec<u8>, LoadError> {
+    crate::files::read_regular(path, crate::files::MAX_RULE_SET_BYTES)
+        .map_err(|cause| LoadError::ReadRuleSet { path: path.to_path_buf(), cause })
+}
+
+/// Parses and checks the rule set file read from `path`: its shape, its dates, that no two
 /// entries serve one payer id on one date, and that one payer id's entries
 /// leave no gap between them.
-pub fn read_rule_set(path: &Path) -> Result<RuleSetFile, LoadError> {
+pub fn parse_rule_set(path: &Path, bytes: &[u8]) -> Result<RuleSetFile, LoadError> {
     let read_error = |cause| LoadError::ReadRuleSet { path: path.to_path_buf(), cause };
-    let bytes = crate::files::read_regular(path, crate::files::MAX_RULE_SET_BYTES).map_err(read_error)?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| read_error(std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error().to_string())))?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| read_error(std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string())))?;
     let invalid = |message: String| LoadError::InvalidRuleSet { path: path.to_path_buf(), message };
-    let file: RuleSetFile = toml::from_str(&text).map_err(|e| invalid(describe_toml_error(&text, &e)))?;
+    let file: RuleSetFile = toml::from_str(text).map_err(|e| invalid(describe_toml_error(text, &e)))?;
     if file.payers.is_empty() {
         return Err(invalid("it has no `[[payer]]` entries".to_owned()));
     }

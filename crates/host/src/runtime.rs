@@ -24,7 +24,7 @@ use crate::failure::EvaluationFailure;
 use crate::plugin::{Plugin, PluginInstance, PluginSource};
 use crate::report::{ClaimReport, Receipt, Verdict};
 use crate::routing::route;
-use crate::ruleset::{config_json, read_rule_set};
+use crate::ruleset::{config_json, parse_rule_set, read_rule_set_bytes};
 use crate::sandbox::{self, EpochTicker, SandboxLimits, SandboxState};
 
 /// How to build a [`Host`].
@@ -121,8 +121,11 @@ impl Host {
     /// has it accept its payer configuration. Any refusal fails the whole load,
     /// naming the entry, the file and the reason.
     pub fn load_rule_set(&self, path: &Path) -> Result<Arc<RuleSet>, LoadError> {
-        crate::signing::verify(path, &self.trusted_keys).map_err(|cause| LoadError::Signature { cause })?;
-        let file = read_rule_set(path)?;
+        // Read once: the bytes a signature is checked against are the bytes loaded.
+        let bytes = read_rule_set_bytes(path)?;
+        let file = parse_rule_set(path, &bytes)?;
+        crate::signing::verify(path, &bytes, &file, &self.trusted_keys)
+            .map_err(|cause| LoadError::Signature { cause })?;
         // read_rule_set has refused limits out of range already.
         let limits = file
             .sandbox

@@ -14,9 +14,9 @@ pub use ed25519_dalek::VerifyingKey;
 use ed25519_dalek::{Signature, Signer as _, SigningKey};
 use serde::{Deserialize, Serialize};
 
-use crate::files::{MAX_DATA_BYTES, read_regular};
+use crate::files::read_regular;
 use crate::plugin::sha256_hex;
-use crate::ruleset::read_rule_set;
+use crate::ruleset::{RuleSetFile, parse_rule_set, read_rule_set_bytes};
 
 /// What the signature covers first, so it is never valid for anything else.
 const CONTEXT: &str = "payrules rule set signature v1\n";
@@ -124,11 +124,12 @@ fn manifest(files: &BTreeMap<String, String>) -> String {
     text
 }
 
-/// Every file `rule_set` names and its sha256: the rule set itself, its
-/// plugins, its reference data files, and every file of a required kit.
-fn covered_files(rule_set: &Path) -> Result<BTreeMap<String, String>, SignatureError> {
+/// Every file the rule set at `rule_set` (whose bytes are `own`, parsed as
+/// `file`) names, and its sha256: the rule set itself, its plugins, its
+/// reference data files, and every file of a required kit.
+fn covered_files(rule_set: &Path, own: &[u8], file: &RuleSetFile) -> Result<BTreeMap<String, String>, SignatureError> {
     let unreadable = |path: &Path, message: String| SignatureError::Unreadable { path: path.to_path_buf(), message };
-    let file = read_rule_set(rule_set).map_err(|e| unreadable(rule_set, e.to_string()))?;
+    let limits = file.limits.resolve().map_err(|message| unreadable(rule_set, message))?;
     let base = rule_set.parent().unwrap_or(Path::new("."));
     let mut named: Vec<PathBuf> = Vec::new();
     named.extend(file.payers.iter().map(|p| p.plugin.clone()));
@@ -148,13 +149,13 @@ fn covered_files(rule_set: &Path) -> Result<BTreeMap<String, String>, SignatureE
     }
     let mut files = BTreeMap::new();
     let own_name = rule_set.file_name().map_or_else(|| "rules.toml".to_owned(), |n| n.to_string_lossy().into_owned());
-    let own =
-        read_regular(rule_set, crate::files::MAX_RULE_SET_BYTES).map_err(|e| unreadable(rule_set, e.to_string()))?;
-    files.insert(own_name, sha256_hex(&own));
+    files.insert(own_name, sha256_hex(own));
+    // The largest limit that applies: these are plugins, data files and kit cases.
+    let limit = limits.data_bytes.max(limits.plugin_bytes);
     for relative in named {
         let path = base.join(&relative);
-        let bytes = read_regular(&path, MAX_DATA_BYTES).map_err(|e| unreadable(&path, e.to_string()))?;
-        files.insert(relative.to_string_lossy().into_owned(), sha256_hex(&bytes));
+        let sha = crate::files::sha256_of_regular(&path, limit).map_err(|e| unreadable(&path, e.to_string()))?;
+        files.insert(relative.to_string_lossy().into_owned(), sha);
     }
     Ok(files)
 }
@@ -203,7 +204,10 @@ pub fn read_public_key(path: &Path) -> Result<VerifyingKey, SignatureError> {
 /// Signs `rule_set` and every file it names with `key`, writing
 /// `<rule set>.sig`; returns where it was written.
 pub fn sign(rule_set: &Path, key: &SigningKey) -> Result<PathBuf, SignatureError> {
-    let files = covered_files(rule_set)?;
+    let unreadable = |message: String| SignatureError::Unreadable { path: rule_set.to_path_buf(), message };
+    let own = read_rule_set_bytes(rule_set).map_err(|e| unreadable(e.to_string()))?;
+    let file = parse_rule_set(rule_set, &own).map_err(|e| unreadable(e.to_string()))?;
+    let files = covered_files(rule_set, &own, &file)?;
     let signature = key.sign(manifest(&files).as_bytes());
     let file = SignatureFile {
         key: hex::encode(key.verifying_key().as_bytes()),
@@ -218,9 +222,10 @@ pub fn sign(rule_set: &Path, key: &SigningKey) -> Result<PathBuf, SignatureError
     Ok(path)
 }
 
-/// Checks that a key in `trusted` signed `rule_set` and that every file it
-/// names has the signed hash. With no trusted keys, nothing is checked.
-pub fn verify(rule_set: &Path, trusted: &[VerifyingKey]) -> Result<(), SignatureError> {
+/// Checks that a key in `trusted` signed the rule set at `rule_set`, whose
+/// bytes as read for loading are `own` (parsed as `file`), and that every
+/// file it names has the signed hash. With no trusted keys, nothing is checked.
+pub fn verify(rule_set: &Path, own: &[u8], file: &RuleSetFile, trusted: &[VerifyingKey]) -> Result<(), SignatureError> {
     if trusted.is_empty() {
         return Ok(());
     }
@@ -234,28 +239,28 @@ pub fn verify(rule_set: &Path, trusted: &[VerifyingKey]) -> Result<(), Signature
         Err(cause) => return Err(SignatureError::Io { path, cause }),
     };
     let text = String::from_utf8(bytes).map_err(|e| malformed(e.to_string()))?;
-    let file: SignatureFile = toml::from_str(&text).map_err(|e| malformed(e.message().to_owned()))?;
-    let key_hex = file.key.to_ascii_lowercase();
+    let signed: SignatureFile = toml::from_str(&text).map_err(|e| malformed(e.message().to_owned()))?;
+    let key_hex = signed.key.to_ascii_lowercase();
     let key = trusted
         .iter()
         .find(|k| hex::encode(k.as_bytes()) == key_hex)
         .ok_or_else(|| SignatureError::UntrustedKey { rule_set: rule_set.to_path_buf(), key: key_hex.clone() })?;
-    let signature = hex::decode(&file.signature)
+    let signature = hex::decode(&signed.signature)
         .ok()
         .and_then(|b| <[u8; 64]>::try_from(b).ok())
         .map(|b| Signature::from_bytes(&b))
         .ok_or_else(|| malformed("`signature` must be 128 hex digits".to_owned()))?;
-    key.verify_strict(manifest(&file.files).as_bytes(), &signature)
+    key.verify_strict(manifest(&signed.files).as_bytes(), &signature)
         .map_err(|_| SignatureError::BadSignature { rule_set: rule_set.to_path_buf() })?;
     // The signature is good for what it lists; now what is on disk must be that.
-    let actual = covered_files(rule_set)?;
+    let actual = covered_files(rule_set, own, file)?;
     for (name, sha) in &actual {
         let changed = |problem: &str| SignatureError::FileChanged {
             rule_set: rule_set.to_path_buf(),
             file: name.clone(),
             problem: problem.to_owned(),
         };
-        match file.files.get(name) {
+        match signed.files.get(name) {
             None => return Err(changed("is not covered by the signature")),
             Some(signed) if signed != sha => return Err(changed("has changed since the rule set was signed")),
             Some(_) => {}
