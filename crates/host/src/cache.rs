@@ -9,16 +9,17 @@
 //! directory itself must belong to the current user and be writable by no
 //! one else, as ssh requires of its keys; otherwise the cache is not used.
 
-use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::{Read as _, Write as _};
-use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _, PermissionsExt as _};
+use std::io::Write as _;
+use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use wasmtime::Engine;
 use wasmtime::component::Component;
+
+use crate::files::{self, Links};
 
 /// The largest cache entry read back; a compiled payer plugin is a few MB.
 pub const MAX_ENTRY_BYTES: u64 = 256 << 20;
@@ -119,13 +120,7 @@ impl CacheKey {
             check_private_dir(parent)?;
         }
         let key = Self::ephemeral()?;
-        let created = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(path);
-        let mut file = match created {
+        let mut file = match files::create_private(path) {
             Ok(file) => file,
             // Another process created it first: use theirs.
             Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => return Self::read(path),
@@ -138,7 +133,7 @@ impl CacheKey {
     }
 
     fn read(path: &Path) -> Result<CacheKey, CacheError> {
-        let file = open_regular(path)?;
+        let file = files::open_regular_with(path, Links::Refuse).map_err(io_error(path))?;
         let metadata = file.metadata().map_err(io_error(path))?;
         check_owner(path, &metadata)?;
         if metadata.mode() & 0o077 != 0 {
@@ -150,11 +145,11 @@ impl CacheKey {
                 ),
             });
         }
-        let text = read_limited(file, path, 1024)?;
-        let bad = |reason: &str| CacheError::BadKey { path: path.to_path_buf(), reason: reason.to_owned() };
-        let text = std::str::from_utf8(&text).map_err(|_| bad("expected 64 hex digits"))?;
-        let bytes = hex::decode(text.trim()).map_err(|_| bad("expected 64 hex digits"))?;
-        let key: [u8; 32] = bytes.try_into().map_err(|_| bad("expected 64 hex digits"))?;
+        let text = files::read_limited(file, 1024).map_err(io_error(path))?;
+        let key = files::parse_hex_key(&text).ok_or_else(|| CacheError::BadKey {
+            path: path.to_path_buf(),
+            reason: "expected 64 hex digits".to_owned(),
+        })?;
         Ok(CacheKey(key))
     }
 
@@ -253,7 +248,9 @@ impl CompileCache {
     }
 
     fn read(&self, engine: &Engine, path: &Path, sha256: &str, compatibility: u64) -> Option<Component> {
-        let stored = match open_regular(path).and_then(|file| read_limited(file, path, MAX_ENTRY_BYTES)) {
+        let read =
+            files::open_regular_with(path, Links::Refuse).and_then(|file| files::read_limited(file, MAX_ENTRY_BYTES));
+        let stored = match read.map_err(io_error(path)) {
             Ok(stored) => stored,
             Err(CacheError::Io { cause, .. }) if cause.kind() == std::io::ErrorKind::NotFound => return None,
             Err(error) => {
@@ -302,38 +299,6 @@ impl CompileCache {
         temporary.persist(path).map_err(|e| CacheError::Io { path: path.to_path_buf(), cause: e.error })?;
         Ok(())
     }
-}
-
-/// Opens `path` for reading without following a symlink, and only if it is a regular file.
-fn open_regular(path: &Path) -> Result<File, CacheError> {
-    let file =
-        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path).map_err(
-            |cause| {
-                if cause.raw_os_error() == Some(libc::ELOOP) {
-                    CacheError::Insecure { path: path.to_path_buf(), reason: "it is a symbolic link".to_owned() }
-                } else {
-                    CacheError::Io { path: path.to_path_buf(), cause }
-                }
-            },
-        )?;
-    let metadata = file.metadata().map_err(io_error(path))?;
-    if !metadata.is_file() {
-        return Err(CacheError::Insecure { path: path.to_path_buf(), reason: "it is not a regular file".to_owned() });
-    }
-    Ok(file)
-}
-
-/// Reads at most `limit` bytes of `file`; a longer file is refused.
-fn read_limited(file: File, path: &Path, limit: u64) -> Result<Vec<u8>, CacheError> {
-    let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(io_error(path))?;
-    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit {
-        return Err(CacheError::Insecure {
-            path: path.to_path_buf(),
-            reason: format!("it is larger than {limit} bytes"),
-        });
-    }
-    Ok(bytes)
 }
 
 /// The directory must be the current user's and writable by no one else.

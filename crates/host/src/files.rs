@@ -49,12 +49,36 @@ pub fn check_regular(path: &Path, limit: u64) -> std::io::Result<()> {
 /// streamed and have no limit.
 pub const MAX_CLAIMS_BYTES: u64 = 1 << 30;
 
+/// Whether a symbolic link in a file's place is followed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Links {
+    /// Follow it, as a user's claims or rule set may be linked.
+    Follow,
+    /// Refuse it, for what payrules itself keeps: cache entries and keys.
+    Refuse,
+}
+
 /// Opens the regular file at `path` for reading.
 ///
 /// The file is opened without blocking, so a FIFO with no writer cannot
 /// stall the open, and is refused unless it is a regular file.
 pub fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
-    let file = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
+    open_regular_with(path, Links::Follow)
+}
+
+/// [`open_regular`], refusing a symbolic link when `links` says so.
+pub fn open_regular_with(path: &Path, links: Links) -> std::io::Result<std::fs::File> {
+    let flags = match links {
+        Links::Follow => libc::O_NONBLOCK,
+        Links::Refuse => libc::O_NONBLOCK | libc::O_NOFOLLOW,
+    };
+    let file = std::fs::OpenOptions::new().read(true).custom_flags(flags).open(path).map_err(|error| {
+        if links == Links::Refuse && error.raw_os_error() == Some(libc::ELOOP) {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "it is a symbolic link")
+        } else {
+            error
+        }
+    })?;
     let kind = file.metadata()?.file_type();
     if !kind.is_file() {
         let what = if kind.is_dir() { "a directory" } else { "not a regular file (a FIFO, socket or device)" };
@@ -65,18 +89,33 @@ pub fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
 
 /// The bytes of the regular file at `path`, at most `limit` of them.
 pub fn read_regular(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    let file = open_regular(path)?;
-    let metadata = file.metadata()?;
-    if metadata.len() > limit {
+    read_limited(open_regular(path)?, limit)
+}
+
+/// At most `limit` bytes of `file`; a longer file is refused, even one that
+/// grows while it is read.
+pub fn read_limited(file: std::fs::File, limit: u64) -> std::io::Result<Vec<u8>> {
+    if file.metadata()?.len() > limit {
         return Err(too_large(limit));
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
-    // The file may grow while it is read; never read past the limit.
+    let mut bytes = Vec::new();
     file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit {
         return Err(too_large(limit));
     }
     Ok(bytes)
+}
+
+/// Creates `path` for writing a secret: it must not exist yet (so no file or
+/// link planted there is reused), and only its owner may read it (0600).
+pub fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).custom_flags(libc::O_NOFOLLOW).open(path)
+}
+
+/// A 32-byte key written as 64 hex digits, as payrules writes its keys.
+pub fn parse_hex_key(text: &[u8]) -> Option<[u8; 32]> {
+    let text = std::str::from_utf8(text).ok()?;
+    hex::decode(text.trim()).ok()?.try_into().ok()
 }
 
 /// The hex sha256 of the regular file at `path`, read as a stream, so a

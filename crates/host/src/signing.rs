@@ -7,7 +7,6 @@
 //! deleting the signature is no way around it.
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
 pub use ed25519_dalek::VerifyingKey;
@@ -168,13 +167,7 @@ pub fn generate_key(path: &Path) -> Result<VerifyingKey, SignatureError> {
         cause: std::io::Error::other(e.to_string()),
     })?;
     let key = SigningKey::from_bytes(&seed);
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
-        .map_err(io_error(path))?;
+    let mut file = crate::files::create_private(path).map_err(io_error(path))?;
     std::io::Write::write_all(&mut file, format!("{}\n", hex::encode(seed)).as_bytes()).map_err(io_error(path))?;
     let mut public = path.as_os_str().to_owned();
     public.push(".pub");
@@ -185,9 +178,7 @@ pub fn generate_key(path: &Path) -> Result<VerifyingKey, SignatureError> {
 
 fn key_bytes(path: &Path, what: &'static str, limit: u64) -> Result<[u8; 32], SignatureError> {
     let bytes = read_regular(path, limit).map_err(|cause| SignatureError::Io { path: path.to_path_buf(), cause })?;
-    let bad = || SignatureError::BadKey { path: path.to_path_buf(), what };
-    let text = std::str::from_utf8(&bytes).map_err(|_| bad())?;
-    hex::decode(text.trim()).ok().and_then(|b| <[u8; 32]>::try_from(b).ok()).ok_or_else(bad)
+    crate::files::parse_hex_key(&bytes).ok_or_else(|| SignatureError::BadKey { path: path.to_path_buf(), what })
 }
 
 /// Reads a signing key written by [`generate_key`].
