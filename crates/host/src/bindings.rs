@@ -17,11 +17,25 @@ pub mod v0_1_0 {
     payrules_model::__contract_conversions!([self::payrules::policy::types] fix_in {});
 }
 
-/// The host side of the `reference-data` lookups, the same in every version
-/// that has them: each lookup is checked against the claim under evaluation
-/// and charged fuel for its work, and a lookup outside it traps the plugin.
+/// What every version with `reference-data` shares (0.2.0 on): the model
+/// conversions, the add-line fix, and the host side of the lookups. Each
+/// lookup is checked against the claim under evaluation and charged fuel for
+/// its work, and a lookup outside it traps the plugin.
 macro_rules! reference_data_host {
     () => {
+        payrules_model::__contract_conversions!([self::payrules::policy::types] fix_in {
+            t::FixAction::AddLine(a) => m::FixAction::AddLine(m::AddedLine {
+                procedure: a.procedure,
+                modifiers: a.modifiers,
+                units: a.units,
+            }),
+        });
+        payrules_model::__reference_conversions!(
+            [self::payrules::policy::reference_data][self::payrules::policy::types]
+        );
+
+        impl t::Host for SandboxState {}
+
         fn date(d: t::Date) -> Option<payrules_model::Date> {
             payrules_model::Date::new(d.year, d.month, d.day).ok()
         }
@@ -96,17 +110,6 @@ pub mod v0_2_0 {
     /// The version as it appears in the component's export names.
     pub const VERSION: &str = "0.2.0";
 
-    payrules_model::__contract_conversions!([self::payrules::policy::types] fix_in {
-        t::FixAction::AddLine(a) => m::FixAction::AddLine(m::AddedLine {
-            procedure: a.procedure,
-            modifiers: a.modifiers,
-            units: a.units,
-        }),
-    });
-    payrules_model::__reference_conversions!([self::payrules::policy::reference_data][self::payrules::policy::types]);
-
-    impl t::Host for SandboxState {}
-
     reference_data_host!();
 }
 
@@ -129,17 +132,6 @@ pub mod v0_3_0 {
 
     /// The version as it appears in the component's export names.
     pub const VERSION: &str = "0.3.0";
-
-    payrules_model::__contract_conversions!([self::payrules::policy::types] fix_in {
-        t::FixAction::AddLine(a) => m::FixAction::AddLine(m::AddedLine {
-            procedure: a.procedure,
-            modifiers: a.modifiers,
-            units: a.units,
-        }),
-    });
-    payrules_model::__reference_conversions!([self::payrules::policy::reference_data][self::payrules::policy::types]);
-
-    impl t::Host for SandboxState {}
 
     reference_data_host!();
 
