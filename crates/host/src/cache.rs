@@ -11,7 +11,7 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Write as _;
-use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, PermissionsExt as _};
+use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _};
 use std::path::{Path, PathBuf};
 
 use hmac::{Hmac, Mac};
@@ -135,16 +135,7 @@ impl CacheKey {
     fn read(path: &Path) -> Result<CacheKey, CacheError> {
         let file = files::open_regular_with(path, Links::Refuse).map_err(io_error(path))?;
         let metadata = file.metadata().map_err(io_error(path))?;
-        check_owner(path, &metadata)?;
-        if metadata.mode() & 0o077 != 0 {
-            return Err(CacheError::Insecure {
-                path: path.to_path_buf(),
-                reason: format!(
-                    "its mode is {:o}; a key must be readable by its owner only (chmod 600)",
-                    metadata.mode() & 0o777
-                ),
-            });
-        }
+        check_private(path, &metadata, 0o077, "a key must be readable by its owner only (chmod 600)")?;
         let text = files::read_limited(file, 1024).map_err(io_error(path))?;
         let key = files::parse_hex_key(&text).ok_or_else(|| CacheError::BadKey {
             path: path.to_path_buf(),
@@ -307,26 +298,19 @@ fn check_private_dir(dir: &Path) -> Result<(), CacheError> {
     if !metadata.is_dir() {
         return Err(CacheError::Insecure { path: dir.to_path_buf(), reason: "it is not a directory".to_owned() });
     }
-    check_owner(dir, &metadata)?;
-    if metadata.mode() & 0o022 != 0 {
-        return Err(CacheError::Insecure {
-            path: dir.to_path_buf(),
-            reason: format!(
-                "its mode is {:o}, writable by group or others; make it the owner's alone (chmod 700)",
-                metadata.permissions().mode() & 0o777
-            ),
-        });
-    }
-    Ok(())
+    check_private(dir, &metadata, 0o022, "writable by group or others; make it the owner's alone (chmod 700)")
 }
 
-fn check_owner(path: &Path, metadata: &std::fs::Metadata) -> Result<(), CacheError> {
+/// The file belongs to the current user and has none of the `forbidden`
+/// permission bits; otherwise `advice` says what to do.
+fn check_private(path: &Path, metadata: &std::fs::Metadata, forbidden: u32, advice: &str) -> Result<(), CacheError> {
+    let insecure = |reason: String| Err(CacheError::Insecure { path: path.to_path_buf(), reason });
     let me = effective_uid();
     if metadata.uid() != me {
-        return Err(CacheError::Insecure {
-            path: path.to_path_buf(),
-            reason: format!("it belongs to user {}, not to the current user {me}", metadata.uid()),
-        });
+        return insecure(format!("it belongs to user {}, not to the current user {me}", metadata.uid()));
+    }
+    if metadata.mode() & forbidden != 0 {
+        return insecure(format!("its mode is {:o}, {advice}", metadata.mode() & 0o777));
     }
     Ok(())
 }
@@ -349,6 +333,8 @@ fn deserialize(engine: &Engine, artifact: &[u8]) -> wasmtime::Result<Component> 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use std::os::unix::fs::PermissionsExt as _;
 
     use super::*;
 
