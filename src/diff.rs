@@ -15,7 +15,7 @@ use payrules_host::impact::{ClaimImpact, FindingKey, ImpactSummary, compare_repo
 use payrules_model::Money;
 use serde_json::json;
 
-use crate::{CacheArgs, EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_FINDINGS, Format, input, load_rule_set};
+use crate::{CacheArgs, EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_FINDINGS, Format, load_rule_set};
 
 /// Arguments of `payrules diff`.
 #[derive(clap::Args, Debug)]
@@ -167,7 +167,7 @@ pub fn diff(args: &DiffArgs) -> Result<u8> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut summary = ImpactSummary::default();
     for file in &args.files {
-        for claim_input in input::read_claims(file, base.rule_set().file_limits.claims_bytes) {
+        for claim_input in payrules_intake::read_claims(file, base.rule_set().file_limits.claims_bytes) {
             match &claim_input.claim {
                 Err(error) => {
                     summary.record_unreadable();
@@ -181,11 +181,14 @@ pub fn diff(args: &DiffArgs) -> Result<u8> {
                                 error
                             )
                         )?,
-                        Format::Json => writeln!(
-                            out,
-                            "{}",
-                            json!({ "source": claim_input.source, "claim_id": claim_input.claim_id, "status": "invalid-input", "error": error })
-                        )?,
+                        Format::Json => {
+                            let invalid = payrules_intake::Checked::Invalid {
+                                source: claim_input.source.clone(),
+                                claim_id: claim_input.claim_id.clone(),
+                                error: error.clone(),
+                            };
+                            writeln!(out, "{}", invalid.record(false))?;
+                        }
                     }
                 }
                 Ok(claim) => {

@@ -4,11 +4,11 @@
 mod diff;
 mod fix;
 mod generate;
-mod input;
 mod inspect;
 mod kits;
 mod render;
 mod scaffold;
+mod serve;
 mod sign;
 
 use std::io::Write as _;
@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use payrules_host::{ClaimReport, CompileCache, Host, HostOptions, Verdict};
-use serde_json::json;
+use payrules_intake::Checked;
 
 /// The rule set used when `--rules` is not given and `PAYRULES_RULES` is unset.
 const BUNDLED_RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/rulesets/default.toml");
@@ -57,6 +57,10 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Write realistic synthetic therapy claims across the payers of a rule set.
     Gen(generate::GenArgs),
+    /// Run as an HTTP service: claims checked on every core, rule sets swapped live.
+    Serve(serve::ServeArgs),
+    /// Evaluate a service's logged decisions again and report those that now differ.
+    Replay(serve::ReplayArgs),
     /// Look at plugin files.
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -214,7 +218,10 @@ fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { EXIT_BAD_INPUT } else { EXIT_CLEAN });
         }
     };
-    init_tracing(cli.verbose);
+    match &cli.command {
+        Command::Serve(args) => init_tracing(cli.verbose.max(1), args.log_format == serve::LogFormat::Json),
+        _ => init_tracing(cli.verbose, false),
+    }
     let result = match cli.command {
         Command::Check(args) => check(&args),
         Command::Fix(args) => fix::fix(&args),
@@ -223,6 +230,8 @@ fn main() -> ExitCode {
         Command::Sign(args) => sign::sign(&args),
         Command::Keygen(args) => sign::keygen(&args),
         Command::Diff(args) => diff::diff(&args),
+        Command::Serve(args) => serve::serve(&args),
+        Command::Replay(args) => serve::replay_log(&args),
         Command::Test(args) => kits::test(&args),
         Command::New(NewCommand::Plugin(args)) => scaffold::new_plugin(&args),
     };
@@ -245,24 +254,8 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
         .any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
-/// One payer id per payer policy in force on the claim's first date of
-/// service, in rule set order.
-fn comparison_payers(rule_set: &payrules_host::RuleSet, claim: &payrules_model::Claim) -> Vec<String> {
-    let Some(date) = claim.first_date_of_service() else {
-        return Vec::new();
-    };
-    let mut payers: Vec<String> = Vec::new();
-    for entry in rule_set.entries.iter().filter(|e| e.covers(date)) {
-        if let Some(id) = entry.payer_ids.first()
-            && !payers.contains(id)
-        {
-            payers.push(id.clone());
-        }
-    }
-    payers
-}
-
-fn init_tracing(verbose: u8) {
+/// Logs go to standard error: text, or with `json` one JSON object per line.
+fn init_tracing(verbose: u8, json: bool) {
     let default = match verbose {
         0 => "warn",
         1 => "info",
@@ -274,12 +267,12 @@ fn init_tracing(verbose: u8) {
     // (no-color.org). Field values are escaped by tracing-subscriber either way.
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(colour)
-        .with_target(false)
-        .try_init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let _ = if json {
+        builder.json().with_current_span(true).with_span_list(false).try_init()
+    } else {
+        builder.with_ansi(colour).try_init()
+    };
 }
 
 fn check(args: &CheckArgs) -> Result<u8> {
@@ -291,82 +284,26 @@ fn check(args: &CheckArgs) -> Result<u8> {
     let mut exit = EXIT_CLEAN;
     let (mut checked, mut flagged, mut invalid) = (0u64, 0u64, 0u64);
     for file in &args.files {
-        for input in input::read_claims(file, evaluator.rule_set().file_limits.claims_bytes) {
-            match &input.claim {
-                Err(error) => {
-                    invalid += 1;
-                    exit = EXIT_BAD_INPUT;
-                    match args.format {
-                        Format::Table => writeln!(
-                            out,
-                            "{}",
-                            render::input_error_block(&input.source, input.claim_id.as_deref(), error)
-                        )?,
-                        Format::Json => writeln!(
-                            out,
-                            "{}",
-                            json!({ "source": input.source, "claim_id": input.claim_id, "status": "invalid-input", "error": error })
-                        )?,
-                    }
+        for input in payrules_intake::read_claims(file, evaluator.rule_set().file_limits.claims_bytes) {
+            let result = payrules_intake::check_input(&mut evaluator, &input, args.all_payers);
+            if result.is_invalid() {
+                invalid += 1;
+                exit = EXIT_BAD_INPUT;
+            } else {
+                checked += 1;
+                if result.needs_attention() {
+                    flagged += 1;
+                    exit = exit.max(EXIT_FINDINGS);
                 }
-                Ok(claim) if args.all_payers => {
-                    checked += 1;
-                    let reports: Vec<(String, ClaimReport)> = comparison_payers(evaluator.rule_set(), claim)
-                        .into_iter()
-                        .map(|payer_id| {
-                            let mut as_payer = claim.clone();
-                            as_payer.payer.id = payer_id.clone();
-                            (payer_id, evaluator.evaluate(&as_payer))
-                        })
-                        .collect();
-                    if reports.iter().any(|(_, report)| report.needs_attention()) {
-                        flagged += 1;
-                        exit = exit.max(EXIT_FINDINGS);
-                    }
-                    match args.format {
-                        Format::Table => writeln!(out, "{}", render::comparison_block(&input.source, claim, &reports))?,
-                        Format::Json => {
-                            let payers: Vec<serde_json::Value> = reports
-                                .iter()
-                                .map(|(payer, report)| {
-                                    let mut value = serde_json::to_value(report).unwrap_or_default();
-                                    if let Some(object) = value.as_object_mut() {
-                                        object.insert("payer_id".to_owned(), json!(payer));
-                                    }
-                                    value
-                                })
-                                .collect();
-                            writeln!(
-                                out,
-                                "{}",
-                                json!({ "source": input.source, "claim_id": claim.id, "payers": payers })
-                            )?;
-                        }
-                    }
-                }
-                Ok(claim) => {
-                    checked += 1;
-                    let report = evaluator.evaluate(claim);
-                    if report.needs_attention() {
-                        flagged += 1;
-                        exit = exit.max(EXIT_FINDINGS);
-                    }
-                    match args.format {
-                        Format::Table => {
-                            writeln!(out, "{}", render::claim_block(&input.source, claim, &report, args.explain))?
-                        }
-                        Format::Json => {
-                            let mut value = serde_json::to_value(&report)?;
-                            if let Some(object) = value.as_object_mut() {
-                                object.insert("source".to_owned(), json!(input.source));
-                            }
-                            writeln!(out, "{value}")?;
-                        }
-                    }
-                    if let Verdict::Failed { failure, .. } = &report.verdict {
-                        tracing::warn!(claim = %claim.id, %failure, "claim could not be evaluated");
-                    }
-                }
+            }
+            match args.format {
+                Format::Json => writeln!(out, "{}", result.record(args.explain))?,
+                Format::Table => writeln!(out, "{}", table_block(&result, input.claim.as_ref().ok(), args.explain))?,
+            }
+            if let Checked::Report { report, .. } = &result
+                && let ClaimReport { verdict: Verdict::Failed { failure, .. }, .. } = report.as_ref()
+            {
+                tracing::warn!(kind = failure.kind.as_str(), "a claim could not be evaluated");
             }
         }
     }
@@ -382,4 +319,17 @@ fn check(args: &CheckArgs) -> Result<u8> {
     }
     out.flush()?;
     Ok(exit)
+}
+
+/// The readable block of one checked claim.
+fn table_block(result: &Checked, claim: Option<&payrules_model::Claim>, explain: bool) -> String {
+    match (result, claim) {
+        (Checked::Invalid { source, claim_id, error }, _) => {
+            render::input_error_block(source, claim_id.as_deref(), error)
+        }
+        (Checked::Report { source, report }, Some(claim)) => render::claim_block(source, claim, report, explain),
+        (Checked::Comparison { source, reports, .. }, Some(claim)) => render::comparison_block(source, claim, reports),
+        // check_input reports a claim only when it was read.
+        (Checked::Report { source, .. } | Checked::Comparison { source, .. }, None) => String::from(source.as_str()),
+    }
 }

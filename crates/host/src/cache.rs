@@ -67,8 +67,10 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> CacheError + '_ {
     move |cause| CacheError::Io { path: path.to_path_buf(), cause }
 }
 
-/// The secret that authenticates cache entries. It never lives in the cache
-/// directory, so write access to the cache alone cannot forge an entry.
+/// A 32-byte secret kept in a private key file. It authenticates cache
+/// entries, and never lives in the cache directory, so write access to the
+/// cache alone cannot forge an entry. The service's decision log uses one
+/// of its own to mask patient identifiers ([`CacheKey::keyed_hash`]).
 #[derive(Clone)]
 pub struct CacheKey([u8; 32]);
 
@@ -146,6 +148,15 @@ impl CacheKey {
 
     /// The MAC over one entry. HMAC takes a key of any length, so `None`
     /// never happens in practice; callers treat it as "does not verify".
+    /// HMAC-SHA256 of `value` under this key, in hex: the same value always
+    /// gives the same hash, and without the key it cannot be reversed or
+    /// checked against a guess.
+    pub fn keyed_hash(&self, value: &[u8]) -> Option<String> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).ok()?;
+        mac.update(value);
+        Some(hex::encode(mac.finalize().into_bytes()))
+    }
+
     fn tag(&self, sha256: &str, compatibility: u64, artifact: &[u8]) -> Option<Hmac<Sha256>> {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).ok()?;
         mac.update(TAG_CONTEXT);

@@ -29,6 +29,21 @@ pub enum FailureKind {
     Internal,
 }
 
+impl FailureKind {
+    /// The kind's name, as in JSON reports and metric labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::FuelExhausted => "fuel-exhausted",
+            FailureKind::Deadline => "deadline",
+            FailureKind::MemoryLimit => "memory-limit",
+            FailureKind::Trap => "trap",
+            FailureKind::Undecided => "undecided",
+            FailureKind::ContractViolation => "contract-violation",
+            FailureKind::Internal => "internal",
+        }
+    }
+}
+
 /// A plugin evaluation that produced no outcome.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct EvaluationFailure {

@@ -91,6 +91,8 @@ pub struct RuleSet {
     pub description: Option<String>,
     /// The file it came from.
     pub path: PathBuf,
+    /// Hex sha256 of the rule set file's bytes, as they were loaded.
+    pub sha256: String,
     /// Sandbox limits for its plugins.
     pub limits: SandboxLimits,
     /// Its payer policies.
@@ -196,6 +198,7 @@ impl Host {
             version: file.version,
             description: file.description,
             path: path.to_path_buf(),
+            sha256: crate::plugin::sha256_hex(&bytes),
             limits,
             entries,
             file_limits,
@@ -321,7 +324,9 @@ impl Evaluator<'_> {
                 Verdict::Evaluated { outcome, totals, receipt: receipt(&rule_set, Some(entry), Some(fuel)) }
             }
             Err(failure) => {
-                tracing::warn!(claim = %claim.id, plugin = %entry.plugin.info.name, %failure, "plugin failed; its instance is discarded");
+                // A plugin's message may quote the claim, so it and the claim id are for debugging only.
+                tracing::warn!(plugin = %entry.plugin.info.name, kind = failure.kind.as_str(), "plugin failed; its instance is discarded");
+                tracing::debug!(claim = %claim.id, %failure, "plugin failure");
                 Verdict::Failed { failure, receipt: receipt(&rule_set, Some(entry), None) }
             }
         }

@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use anyhow::Result;
 use payrules_model::Claim;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -17,10 +16,13 @@ pub struct ClaimInput {
     pub claim_id: Option<String>,
     /// The claim, or what is wrong with it.
     pub claim: Result<Claim, String>,
+    /// Whether the error is about the input as a whole (a file or document
+    /// that could not be read at all) rather than one claim in it.
+    pub whole: bool,
 }
 
 /// The claims of one input, read lazily.
-pub type ClaimInputs = Box<dyn Iterator<Item = ClaimInput>>;
+pub type ClaimInputs = Box<dyn Iterator<Item = ClaimInput> + Send>;
 
 /// Reads every claim in `path` (`-` for standard input). A file that cannot be
 /// read or parsed at all still yields one record, so nothing is silently lost.
@@ -30,20 +32,60 @@ pub type ClaimInputs = Box<dyn Iterator<Item = ClaimInput>>;
 /// whole, then turned into claims one at a time as they are checked.
 pub fn read_claims(path: &Path, max_bytes: u64) -> ClaimInputs {
     let name = path.display().to_string();
-    if matches!(path.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson")) {
+    let kind = InputKind::of_path(path);
+    if kind == InputKind::JsonLines {
         return read_json_lines(name, path);
     }
-    let text = match read_text(path, max_bytes) {
-        Ok(text) => text,
-        Err(error) => return one(file_error(&name, error)),
-    };
-    if payrules_x12::is_x12(&text) {
+    match read_text(path, max_bytes) {
+        Ok(text) => claims_in_text(name, kind, text),
+        Err(error) => one(file_error(&name, error)),
+    }
+}
+
+/// What a submitter says its input is: a file's extension, or a request's
+/// content type. `Unknown` is told apart by the text itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    /// One JSON claim, a JSON list of claims, or `{ "claims": [...] }`.
+    Json,
+    /// One JSON claim per line.
+    JsonLines,
+    /// One TOML claim, or `[[claims]]` tables.
+    Toml,
+    /// An X12 837P interchange.
+    X12,
+    /// Not said: recognised by the text (X12 starts with `ISA`, JSON with a bracket).
+    Unknown,
+}
+
+impl InputKind {
+    /// The kind a file's extension names.
+    pub fn of_path(path: &Path) -> InputKind {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("jsonl" | "ndjson") => InputKind::JsonLines,
+            Some("json") => InputKind::Json,
+            Some("toml") => InputKind::Toml,
+            _ => InputKind::Unknown,
+        }
+    }
+}
+
+/// The claims of `text`, which came from `name` and is said to be `kind`.
+/// Text that is not what it is said to be is still read for what it is when
+/// that is unambiguous: an X12 interchange is always read as X12.
+pub fn claims_in_text(name: String, kind: InputKind, text: String) -> ClaimInputs {
+    if kind == InputKind::X12 || payrules_x12::is_x12(&text) {
         return Box::new(read_x12(&name, &text).into_iter());
     }
-    if !looks_like_json(path, &text) {
+    let json = match kind {
+        InputKind::Json | InputKind::JsonLines => true,
+        InputKind::Toml => false,
+        InputKind::X12 | InputKind::Unknown => text.trim_start().starts_with(['{', '[']),
+    };
+    if !json {
         return Box::new(read_toml(&name, &text).into_iter());
     }
-    if looks_like_json_lines(&text) {
+    if kind == InputKind::JsonLines || looks_like_json_lines(&text) {
         return json_lines_in(name, text);
     }
     read_json(name, text)
@@ -88,7 +130,7 @@ fn x12_input(name: &str, read: payrules_x12::ClaimRead) -> ClaimInput {
         let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
         format!("{name}: {}", problems.join("; "))
     });
-    ClaimInput { source: format!("{name}: segment {}", read.segment), claim_id: read.claim_id, claim }
+    ClaimInput { source: format!("{name}: segment {}", read.segment), claim_id: read.claim_id, claim, whole: false }
 }
 
 /// The whole text of `path` (`-` for standard input).
@@ -110,7 +152,7 @@ pub enum TextEncoding {
 /// Latin-1 rather than UTF-8; an X12 file that is not valid UTF-8 is read
 /// as Latin-1, since its delimiters and codes are ASCII either way.
 pub fn read_text_and_encoding(path: &Path, max_bytes: u64) -> Result<(String, TextEncoding), String> {
-    let mut bytes = if path == Path::new("-") {
+    let bytes = if path == Path::new("-") {
         let mut bytes = Vec::new();
         let read = std::io::Read::read_to_end(
             &mut std::io::Read::take(std::io::stdin(), max_bytes.saturating_add(1)),
@@ -127,6 +169,13 @@ pub fn read_text_and_encoding(path: &Path, max_bytes: u64) -> Result<(String, Te
         payrules_host::files::read_regular(path, max_bytes)
     }
     .map_err(|error| format!("cannot read the file: {error}"))?;
+    decode_text(bytes).map_err(|error| format!("cannot read the file: {error}"))
+}
+
+/// The text of an input's bytes and how they were decoded: UTF-8 (a
+/// leading byte-order mark dropped), or Latin-1 for an X12 interchange that
+/// is not UTF-8, since its delimiters and codes are ASCII either way.
+pub fn decode_text(mut bytes: Vec<u8>) -> Result<(String, TextEncoding), std::str::Utf8Error> {
     // A UTF-8 byte-order mark, as some editors write, is not part of the claims.
     if bytes.starts_with(UTF8_BOM) {
         bytes.drain(..UTF8_BOM.len());
@@ -135,11 +184,7 @@ pub fn read_text_and_encoding(path: &Path, max_bytes: u64) -> Result<(String, Te
         Ok(text) => Ok((text, TextEncoding::Utf8)),
         Err(error) => {
             let latin1: String = error.as_bytes().iter().map(|b| char::from(*b)).collect();
-            if payrules_x12::is_x12(&latin1) {
-                Ok((latin1, TextEncoding::Latin1))
-            } else {
-                Err(format!("cannot read the file: {}", error.utf8_error()))
-            }
+            if payrules_x12::is_x12(&latin1) { Ok((latin1, TextEncoding::Latin1)) } else { Err(error.utf8_error()) }
         }
     }
 }
@@ -195,14 +240,13 @@ fn read_json_lines(name: String, path: &Path) -> ClaimInputs {
 }
 
 fn file_error(name: &str, message: String) -> ClaimInput {
-    ClaimInput { source: name.to_owned(), claim_id: None, claim: Err(message) }
+    ClaimInput::unreadable(name, message)
 }
 
-fn looks_like_json(path: &Path, text: &str) -> bool {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("json") => true,
-        Some("toml") => false,
-        _ => text.trim_start().starts_with(['{', '[']),
+impl ClaimInput {
+    /// The record of an input, or part of one, that held no readable claim.
+    pub fn unreadable(source: &str, message: String) -> ClaimInput {
+        ClaimInput { source: source.to_owned(), claim_id: None, claim: Err(message), whole: true }
     }
 }
 
@@ -350,8 +394,9 @@ fn push_trimmed(text: &str, start: usize, end: usize, ranges: &mut Vec<(usize, u
     ranges.push((start + lead, start + lead + trimmed.len()));
 }
 
-/// One claim from its JSON text, which starts on line `first_line` of the file.
-fn json_claim(name: &str, source: &str, first_line: usize, raw: &str) -> ClaimInput {
+/// One claim from its JSON text, which starts on line `first_line` of the
+/// input `name`; `source` is how its record names where it came from.
+pub fn json_claim(name: &str, source: &str, first_line: usize, raw: &str) -> ClaimInput {
     let mut deserializer = serde_json::Deserializer::from_str(raw);
     let parsed = serde_path_to_error::deserialize::<_, Claim>(&mut deserializer).map_err(|error| {
         let line = first_line + error.inner().line().saturating_sub(1);
@@ -366,7 +411,7 @@ fn json_claim(name: &str, source: &str, first_line: usize, raw: &str) -> ClaimIn
         }),
     };
     let claim = parsed.and_then(|claim| validated(name, first_line, claim));
-    ClaimInput { source: source.to_owned(), claim_id, claim }
+    ClaimInput { source: source.to_owned(), claim_id, claim, whole: false }
 }
 
 /// serde_json appends "at line L column C" relative to the claim; the caller
@@ -428,7 +473,7 @@ fn read_toml(name: &str, text: &str) -> Vec<ClaimInput> {
                     format!("{name}:{line}: `{}`: {}", error.path(), error.inner().message().replace('\n', " "))
                 })
                 .and_then(|claim| validated(name, line, claim));
-            ClaimInput { source, claim_id, claim }
+            ClaimInput { source, claim_id, claim, whole: false }
         })
         .collect()
 }
