@@ -104,9 +104,11 @@ pub struct ServeArgs {
 pub fn serve(args: &ServeArgs) -> Result<u8> {
     let host = args.cache.host_trusting(&args.trust)?;
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    let decision_log_key = match &args.decision_log_key {
-        Some(path) => path.clone(),
-        None => default_key_path().context("no home folder for the decision log key; pass --decision-log-key")?,
+    let decision_log_key = match (&args.decision_log_key, &args.decision_log) {
+        (Some(path), _) => path.clone(),
+        (None, Some(_)) => default_key_path().context("no home folder for the decision log key; pass --decision-log-key")?,
+        // No decision log, so no key is read.
+        (None, None) => PathBuf::new(),
     };
     let config = ServerConfig {
         rules: args.rules.clone().unwrap_or_else(|| PathBuf::from(BUNDLED_RULES)),

@@ -20,5 +20,6 @@ mod lifecycle;
 mod ptp_gen;
 mod sandbox;
 mod scale;
+mod serve;
 mod support;
 mod x12;
