@@ -781,3 +781,42 @@ fn the_decision_log_masks_patients_and_replay_finds_exactly_the_changed_claims()
     assert!(!changed.is_empty());
     assert_eq!(drifted, changed);
 }
+
+#[test]
+fn logs_are_json_lines_with_request_ids_and_hold_no_patient_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let rogue = support::built("test-plugins/rogue");
+    let sha = payrules_host::sha256_hex(&std::fs::read(&rogue).unwrap());
+    let rules = support::one_entry_rule_set(dir.path(), &rogue, &sha, "");
+    let server = Server::start(&["--rules", rules.to_str().unwrap(), "--log-format", "json"]);
+    let with_patient = |id: &str| {
+        let mut claim = serde_json::to_value(support::claim(id)).unwrap();
+        claim["patient"] = json!({ "id": "PATIENT-SECRET-77", "birth_date": "1931-07-04" });
+        claim
+    };
+    runtime().block_on(async {
+        let http = client();
+        // A plugin that panics, one that breaks the contract, one that answers, and a claim that cannot be read.
+        let batch = json!([with_patient("panic-CLAIM-SECRET-1"), with_patient("extra-line-CLAIM-SECRET-2"), with_patient("CLAIM-SECRET-3")]);
+        let records: Vec<Value> = http.post(server.url("/v1/check")).json(&batch).send().await.unwrap().json().await.unwrap();
+        assert_eq!(records.iter().map(|r| r["status"].as_str().unwrap()).collect::<Vec<_>>(), ["failed", "failed", "evaluated"]);
+        let mut unreadable = with_patient("CLAIM-SECRET-4");
+        unreadable["lines"][0]["units"] = json!("UNITS-SECRET");
+        let response = http.post(server.url("/v1/check")).json(&unreadable).send().await.unwrap();
+        assert_eq!(response.status(), 400);
+        let metrics = http.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        assert!(metrics.contains("payrules_plugin_failures_total{kind=\"trap\"} 1"), "{metrics}");
+        assert!(metrics.contains("payrules_plugin_failures_total{kind=\"contract-violation\"} 1"), "{metrics}");
+        assert!(metrics.contains("payrules_claims_total{payer=\"MEDICARE\",verdict=\"failed\"} 2"), "{metrics}");
+    });
+    let logs = server.logs();
+    let lines: Vec<Value> =
+        logs.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))).collect();
+    let answered: Vec<&Value> = lines.iter().filter(|l| l["fields"]["message"] == "finished processing request").collect();
+    assert!(answered.len() >= 3, "{logs}");
+    assert!(answered.iter().all(|l| l["span"]["request_id"].as_str().is_some_and(|id| id.len() > 8)), "{logs}");
+    assert!(lines.iter().any(|l| l["level"] == "WARN" && l["fields"]["kind"] == "trap"), "{logs}");
+    for secret in ["PATIENT-SECRET", "1931-07-04", "CLAIM-SECRET", "UNITS-SECRET"] {
+        assert!(!logs.contains(secret), "{secret} reached the log: {logs}");
+    }
+}
