@@ -86,8 +86,12 @@ fn permille(values: &[u64], q: usize) -> u64 {
 
 fn main() {
     let options = options();
-    let lines: Vec<String> =
-        std::fs::read_to_string(&options.claims).unwrap().lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect();
+    let lines: Vec<String> = std::fs::read_to_string(&options.claims)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
     assert!(!lines.is_empty(), "no claims in {}", options.claims.display());
     let lines = Arc::new(lines);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();

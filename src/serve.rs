@@ -106,7 +106,9 @@ pub fn serve(args: &ServeArgs) -> Result<u8> {
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let decision_log_key = match (&args.decision_log_key, &args.decision_log) {
         (Some(path), _) => path.clone(),
-        (None, Some(_)) => default_key_path().context("no home folder for the decision log key; pass --decision-log-key")?,
+        (None, Some(_)) => {
+            default_key_path().context("no home folder for the decision log key; pass --decision-log-key")?
+        }
         // No decision log, so no key is read.
         (None, None) => PathBuf::new(),
     };

@@ -11,6 +11,8 @@ use serde_json::{Value, json};
 
 use crate::support::{self, root};
 
+const X12: &str = "application/edi-x12";
+
 /// A `payrules serve` process; killed when dropped.
 struct Server {
     child: Child,
@@ -39,7 +41,10 @@ impl Server {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| {
                 let _ = child.kill();
-                panic!("no address on stdout: {first:?}; stderr: {}", std::fs::read_to_string(&stderr).unwrap_or_default())
+                panic!(
+                    "no address on stdout: {first:?}; stderr: {}",
+                    std::fs::read_to_string(&stderr).unwrap_or_default()
+                )
             })
             .to_owned();
         Server { child, base, stderr, _logs: logs }
@@ -55,7 +60,8 @@ impl Server {
 
     /// Sends a signal to the server.
     fn signal(&self, signal: &str) {
-        let status = std::process::Command::new("kill").args(["-s", signal, &self.child.id().to_string()]).status().unwrap();
+        let status =
+            std::process::Command::new("kill").args(["-s", signal, &self.child.id().to_string()]).status().unwrap();
         assert!(status.success());
     }
 }
@@ -119,6 +125,21 @@ fn token_file(dir: &Path, name: &str, token: &str) -> PathBuf {
     path
 }
 
+/// Posts `body` as `content_type` to `url` and reads the answer as JSON.
+async fn post_json(http: &reqwest::Client, url: String, content_type: &str, body: Vec<u8>) -> Value {
+    let response = http.post(url).header("content-type", content_type).body(body).send().await.unwrap();
+    response.json().await.unwrap()
+}
+
+/// The records of an answer, without `source`.
+fn records_of(answer: Value) -> Vec<Value> {
+    let records = match answer {
+        Value::Array(records) => records,
+        one => vec![one],
+    };
+    records.into_iter().map(without_source).collect()
+}
+
 fn claims_file() -> PathBuf {
     root().join("examples/claims/common-mistakes.json")
 }
@@ -139,7 +160,10 @@ fn every_route_answers_as_the_cli_would() {
         };
         assert_eq!(text("/healthz").await, (200, "ok\n".to_owned()));
         let (status, ready) = text("/readyz").await;
-        assert_eq!((status, serde_json::from_str::<Value>(&ready).unwrap()), (200, json!({"ready": true, "rule_set": "default@2026.1"})));
+        assert_eq!(
+            (status, serde_json::from_str::<Value>(&ready).unwrap()),
+            (200, json!({"ready": true, "rule_set": "default@2026.1"}))
+        );
 
         // The active rule set: its entries, plugins and the file's own hash.
         let (status, body) = text("/v1/ruleset").await;
@@ -169,15 +193,13 @@ fn every_route_answers_as_the_cli_would() {
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["x-payrules-rule-set"], "default@2026.1");
         assert!(response.headers().contains_key("x-request-id"));
-        let records: Vec<Value> = response.json().await.unwrap();
-        assert_eq!(records.into_iter().map(without_source).collect::<Vec<_>>(), expected);
+        assert_eq!(records_of(response.json().await.unwrap()), expected);
 
         // One claim: one record, not a list.
         let claims: Value = serde_json::from_slice(&std::fs::read(claims_file()).unwrap()).unwrap();
         let claims = json!({ "claims": claims });
         let one = &claims["claims"][0];
-        let record: Value =
-            http.post(server.url("/v1/check")).json(one).send().await.unwrap().json().await.unwrap();
+        let record: Value = http.post(server.url("/v1/check")).json(one).send().await.unwrap().json().await.unwrap();
         assert_eq!(without_source(record), expected[0]);
 
         // NDJSON in, NDJSON out, in order.
@@ -198,47 +220,20 @@ fn every_route_answers_as_the_cli_would() {
         let x12 = root().join("examples/x12/therapy-batch.837");
         let expected_x12 = cli_records(&rules, &x12, &[]);
         for content_type in ["application/edi-x12", "text/plain"] {
-            let records: Vec<Value> = http
-                .post(server.url("/v1/check"))
-                .header("content-type", content_type)
-                .body(std::fs::read(&x12).unwrap())
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            assert_eq!(records.into_iter().map(without_source).collect::<Vec<_>>(), expected_x12, "{content_type}");
+            let answer = post_json(&http, server.url("/v1/check"), content_type, std::fs::read(&x12).unwrap()).await;
+            assert_eq!(records_of(answer), expected_x12, "{content_type}");
         }
 
         // TOML.
         let toml = root().join("examples/claims/hip-replacement.toml");
-        let response = http
-            .post(server.url("/v1/check"))
-            .header("content-type", "application/toml")
-            .body(std::fs::read(&toml).unwrap())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        let answered: Value = response.json().await.unwrap();
-        let answered = if answered.is_array() { answered.as_array().unwrap().clone() } else { vec![answered] };
-        assert_eq!(answered.into_iter().map(without_source).collect::<Vec<_>>(), cli_records(&rules, &toml, &[]));
+        let answer = post_json(&http, server.url("/v1/check"), "application/toml", std::fs::read(&toml).unwrap()).await;
+        assert_eq!(records_of(answer), cli_records(&rules, &toml, &[]));
 
         // ?all_payers and ?explain do what the flags do.
         for (query, flag) in [("all_payers=true", "--all-payers"), ("explain=true", "--explain")] {
-            let records: Vec<Value> = http
-                .post(server.url(&format!("/v1/check?{query}")))
-                .header("content-type", "application/json")
-                .body(std::fs::read(claims_file()).unwrap())
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let expected = cli_records(&rules, &claims_file(), &[flag]);
-            assert_eq!(records.into_iter().map(without_source).collect::<Vec<_>>(), expected, "{query}");
+            let url = server.url(&format!("/v1/check?{query}"));
+            let answer = post_json(&http, url, "application/json", std::fs::read(claims_file()).unwrap()).await;
+            assert_eq!(records_of(answer), cli_records(&rules, &claims_file(), &[flag]), "{query}");
         }
         let explained = cli_records(&rules, &claims_file(), &["--explain"]);
         assert!(explained.iter().any(|r| r.to_string().contains("price_steps")));
@@ -252,15 +247,7 @@ fn every_route_answers_as_the_cli_would() {
         assert_eq!(response.headers()["content-type"], "application/edi-x12");
         assert_eq!(response.headers()["x-payrules-corrected"], "3");
         assert_eq!(response.bytes().await.unwrap().to_vec(), cli_fixed);
-        let applied: Value = http
-            .post(server.url("/v1/fix?format=json"))
-            .body(std::fs::read(&fixes).unwrap())
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let applied = post_json(&http, server.url("/v1/fix?format=json"), X12, std::fs::read(&fixes).unwrap()).await;
         assert_eq!(applied["summary"]["corrected"], 3);
         assert_eq!(applied["claims"][2]["notes"][0], json!({"kind": "applied", "text": "add modifier CQ to line 1"}));
 
@@ -294,7 +281,10 @@ fn bad_requests_get_located_errors_and_a_bad_claim_in_a_batch_costs_only_its_rec
         // A malformed single claim: 400 with the CLI's located message.
         let (status, _, body) = post("application/json", b"{\"id\": \"C1\", \"payer\": 7}".to_vec()).await;
         assert_eq!(status, 400, "{body}");
-        assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["error"], "body:1: `payer`: invalid type: integer `7`, expected struct Payer");
+        assert_eq!(
+            serde_json::from_str::<Value>(&body).unwrap()["error"],
+            "body:1: `payer`: invalid type: integer `7`, expected struct Payer"
+        );
         let (status, _, body) = post("application/json", b"{\"claims\": [".to_vec()).await;
         assert_eq!(status, 400, "{body}");
 
@@ -331,7 +321,10 @@ fn bad_requests_get_located_errors_and_a_bad_claim_in_a_batch_costs_only_its_rec
         let (status, _, body) = post("application/x-ndjson", lines).await;
         assert_eq!(status, 200);
         let streamed: Vec<Value> = body.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-        assert_eq!(streamed.iter().map(|r| r["status"].as_str().unwrap()).collect::<Vec<_>>(), ["evaluated", "evaluated", "evaluated", "invalid-input"]);
+        assert_eq!(
+            streamed.iter().map(|r| r["status"].as_str().unwrap()).collect::<Vec<_>>(),
+            ["evaluated", "evaluated", "evaluated", "invalid-input"]
+        );
         assert!(streamed[3]["error"].as_str().unwrap().contains("more than 3 claims"), "{body}");
 
         // Body size.
@@ -394,8 +387,7 @@ fn load_beyond_the_limit_is_shed_with_retry_after_and_a_slow_request_times_out()
             }
         });
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let response =
-            http.post(server.url("/v1/check")).json(&support::claim("SHED")).send().await.unwrap();
+        let response = http.post(server.url("/v1/check")).json(&support::claim("SHED")).send().await.unwrap();
         assert_eq!(response.status(), 503);
         assert_eq!(response.headers()["retry-after"], "1");
         assert!(response.text().await.unwrap().contains("limit of requests in flight"));
@@ -420,12 +412,8 @@ fn admin_routes_are_off_without_a_token_and_tokens_are_checked() {
 
     let admin = token_file(dir.path(), "admin.token", "admin-secret-0123456789");
     let check = token_file(dir.path(), "check.token", "check-secret-0123456789");
-    let server = Server::start(&[
-        "--admin-token-file",
-        admin.to_str().unwrap(),
-        "--check-token-file",
-        check.to_str().unwrap(),
-    ]);
+    let server =
+        Server::start(&["--admin-token-file", admin.to_str().unwrap(), "--check-token-file", check.to_str().unwrap()]);
     runtime().block_on(async {
         let http = client();
         let reload = |token: Option<&'static str>| {
@@ -444,8 +432,13 @@ fn admin_routes_are_off_without_a_token_and_tokens_are_checked() {
         let response = http.post(server.url("/v1/check")).json(&claim).send().await.unwrap();
         assert_eq!(response.status(), 401);
         assert_eq!(response.headers()["www-authenticate"], "Bearer");
-        let response =
-            http.post(server.url("/v1/check")).bearer_auth("check-secret-0123456789").json(&claim).send().await.unwrap();
+        let response = http
+            .post(server.url("/v1/check"))
+            .bearer_auth("check-secret-0123456789")
+            .json(&claim)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
         assert_eq!(http.get(server.url("/v1/ruleset")).send().await.unwrap().status(), 401);
         assert_eq!(http.get(server.url("/healthz")).send().await.unwrap().status(), 200);
@@ -454,7 +447,8 @@ fn admin_routes_are_off_without_a_token_and_tokens_are_checked() {
     // A token file others can read is refused at startup.
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::set_permissions(&admin, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let output = support::payrules(&["serve", "--listen", "127.0.0.1:0", "--admin-token-file", admin.to_str().unwrap()]);
+    let output =
+        support::payrules(&["serve", "--listen", "127.0.0.1:0", "--admin-token-file", admin.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("can be read by others"));
 }
@@ -476,14 +470,20 @@ fn a_candidate_that_fails_any_check_is_refused_and_the_old_rule_set_keeps_servin
         ("a wrong pin", default.replacen(medicare_pin, &"0".repeat(64), 1), "sha256"),
         (
             "a plugin that does not load",
-            default.replacen(&format!("{}/target/plugins/medicare.wasm\"\nsha256 = \"{medicare_pin}\"", root().display()), &format!("{}\"\nsha256 = \"{garbage_pin}\"", garbage.display()), 1),
+            default.replacen(
+                &format!("{}/target/plugins/medicare.wasm\"\nsha256 = \"{medicare_pin}\"", root().display()),
+                &format!("{}\"\nsha256 = \"{garbage_pin}\"", garbage.display()),
+                1,
+            ),
             "garbage.wasm",
         ),
         (
             "a failing test kit",
-            default
-                .replace("discount_percent = 10", "discount_percent = 20")
-                .replacen("effective_from = 2024-01-01\n\n[payer.config]\ndiscount_percent", &format!("{self_pay_kit}\n\n[payer.config]\ndiscount_percent"), 1),
+            default.replace("discount_percent = 10", "discount_percent = 20").replacen(
+                "effective_from = 2024-01-01\n\n[payer.config]\ndiscount_percent",
+                &format!("{self_pay_kit}\n\n[payer.config]\ndiscount_percent"),
+                1,
+            ),
             "test kit",
         ),
     ];
@@ -492,7 +492,12 @@ fn a_candidate_that_fails_any_check_is_refused_and_the_old_rule_set_keeps_servin
         for (what, text, expected) in &candidates {
             assert_ne!(text, &default, "{what}: the candidate must differ");
             publish(&active, &text.replace("version = \"2026.1\"", "version = \"2026.1-bad\""));
-            let response = http.post(server.url("/v1/ruleset/reload")).bearer_auth("admin-secret-0123456789").send().await.unwrap();
+            let response = http
+                .post(server.url("/v1/ruleset/reload"))
+                .bearer_auth("admin-secret-0123456789")
+                .send()
+                .await
+                .unwrap();
             assert_eq!(response.status(), 422, "{what}");
             let attempt: Value = response.json().await.unwrap();
             assert_eq!(attempt["outcome"], "failed", "{what}");
@@ -500,14 +505,30 @@ fn a_candidate_that_fails_any_check_is_refused_and_the_old_rule_set_keeps_servin
             let status: Value = http.get(server.url("/v1/ruleset")).send().await.unwrap().json().await.unwrap();
             assert_eq!(status["rule_set"], "default@2026.1", "{what}: the old rule set still serves");
             assert_eq!(status["last_activation"]["outcome"], "failed");
-            let record: Value = http.post(server.url("/v1/check")).json(&support::claim("STILL")).send().await.unwrap().json().await.unwrap();
+            let record: Value = http
+                .post(server.url("/v1/check"))
+                .json(&support::claim("STILL"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             assert_eq!(record["receipt"]["rule_set"], "default@2026.1", "{what}");
         }
         let metrics = http.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
         assert!(metrics.contains("payrules_rule_set_activations_total{outcome=\"failed\"} 3"), "{metrics}");
         // The kit itself passes under the bundled configuration, so it is the changed discount that failed it.
-        publish(&active, &default.replacen("effective_from = 2024-01-01\n\n[payer.config]\ndiscount_percent", &format!("{self_pay_kit}\n\n[payer.config]\ndiscount_percent"), 1));
-        let response = http.post(server.url("/v1/ruleset/reload")).bearer_auth("admin-secret-0123456789").send().await.unwrap();
+        publish(
+            &active,
+            &default.replacen(
+                "effective_from = 2024-01-01\n\n[payer.config]\ndiscount_percent",
+                &format!("{self_pay_kit}\n\n[payer.config]\ndiscount_percent"),
+                1,
+            ),
+        );
+        let response =
+            http.post(server.url("/v1/ruleset/reload")).bearer_auth("admin-secret-0123456789").send().await.unwrap();
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     });
     assert!(server.logs().contains("rule set refused; the active rule set keeps serving"));
@@ -520,7 +541,10 @@ fn expected_by_rule_set(claims: &Path, dir: &Path) -> std::collections::HashMap<
         let rules = dir.join(format!("{name}.toml"));
         std::fs::write(&rules, rule_set_text(name)).unwrap();
         for record in cli_records(&rules, claims, &[]) {
-            let key = (record["receipt"]["rule_set"].as_str().unwrap_or("none").to_owned(), record["claim_id"].as_str().unwrap().to_owned());
+            let key = (
+                record["receipt"]["rule_set"].as_str().unwrap_or("none").to_owned(),
+                record["claim_id"].as_str().unwrap().to_owned(),
+            );
             expected.insert(key, record);
         }
     }
@@ -533,7 +557,8 @@ fn rule_sets_swap_under_load_with_no_failed_request_and_no_mixed_response() {
     let claims_path = dir.path().join("claims.jsonl");
     let generated = support::payrules(&["gen", "--count", "64", "--seed", "7"]);
     std::fs::write(&claims_path, &generated.stdout).unwrap();
-    let claims: Vec<Value> = String::from_utf8(generated.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let claims: Vec<Value> =
+        String::from_utf8(generated.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let expected = std::sync::Arc::new(expected_by_rule_set(&claims_path, dir.path()));
     let differing = claims
         .iter()
@@ -555,7 +580,8 @@ fn rule_sets_swap_under_load_with_no_failed_request_and_no_mixed_response() {
         let until = Instant::now() + Duration::from_secs(10);
         let mut clients = Vec::new();
         for task in 0..16usize {
-            let (http, url, claims, expected) = (http.clone(), server.url("/v1/check"), claims.clone(), expected.clone());
+            let (http, url, claims, expected) =
+                (http.clone(), server.url("/v1/check"), claims.clone(), expected.clone());
             clients.push(tokio::spawn(async move {
                 let (mut claims_checked, mut responses) = (0usize, 0usize);
                 let mut round = task;
@@ -563,7 +589,8 @@ fn rule_sets_swap_under_load_with_no_failed_request_and_no_mixed_response() {
                     round += 1;
                     // Single claims, lists of eight and NDJSON batches, in turn.
                     let start = (round * 5) % claims.len();
-                    let picked: Vec<&Value> = claims.iter().cycle().skip(start).take(if round % 3 == 0 { 1 } else { 8 }).collect();
+                    let picked: Vec<&Value> =
+                        claims.iter().cycle().skip(start).take(if round % 3 == 0 { 1 } else { 8 }).collect();
                     let request = match round % 3 {
                         0 => http.post(&url).json(picked[0]),
                         1 => http.post(&url).json(&picked),
@@ -581,13 +608,18 @@ fn rule_sets_swap_under_load_with_no_failed_request_and_no_mixed_response() {
                         _ => body.lines().map(|l| serde_json::from_str(l).unwrap()).collect(),
                     };
                     assert_eq!(records.len(), picked.len());
-                    let mut rule_sets: Vec<&str> = records.iter().filter_map(|r| r["receipt"]["rule_set"].as_str()).collect();
+                    let mut rule_sets: Vec<&str> =
+                        records.iter().filter_map(|r| r["receipt"]["rule_set"].as_str()).collect();
                     rule_sets.dedup();
                     assert!(rule_sets.len() <= 1, "one response, one rule set: {body}");
                     for record in &records {
                         let rule_set = record["receipt"]["rule_set"].as_str().unwrap_or("none").to_owned();
                         let key = (rule_set, record["claim_id"].as_str().unwrap().to_owned());
-                        assert_eq!(&without_source(record.clone()), expected.get(&key).expect("a known claim"), "the outcome its rule set gives");
+                        assert_eq!(
+                            &without_source(record.clone()),
+                            expected.get(&key).expect("a known claim"),
+                            "the outcome its rule set gives"
+                        );
                     }
                     claims_checked += records.len();
                     responses += 1;
@@ -652,7 +684,13 @@ fn sigterm_finishes_the_requests_in_flight_and_exits_zero() {
         let in_flight = tokio::spawn({
             let (http, url) = (http.clone(), server.url("/v1/check"));
             async move {
-                let response = http.post(url).header("content-type", "application/json").body(reqwest::Body::wrap_stream(stream)).send().await.unwrap();
+                let response = http
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .body(reqwest::Body::wrap_stream(stream))
+                    .send()
+                    .await
+                    .unwrap();
                 (response.status().as_u16(), response.json::<Vec<Value>>().await.unwrap())
             }
         });
@@ -676,7 +714,8 @@ fn sighup_and_a_watched_file_reload_the_rule_set() {
     publish(&active, &rule_set_text("default"));
     let server = Server::start(&["--rules", active.to_str().unwrap(), "--watch"]);
     let version = || -> Value {
-        runtime().block_on(async { client().get(server.url("/v1/ruleset")).send().await.unwrap().json().await.unwrap() })
+        runtime()
+            .block_on(async { client().get(server.url("/v1/ruleset")).send().await.unwrap().json().await.unwrap() })
     };
     let wait_for = |wanted: &str, trigger: &str| {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -711,7 +750,8 @@ fn the_decision_log_masks_patients_and_replay_finds_exactly_the_changed_claims()
     let claims_path = dir.path().join("claims.jsonl");
     let generated = support::payrules(&["gen", "--count", "40", "--seed", "11"]);
     std::fs::write(&claims_path, &generated.stdout).unwrap();
-    let claims: Vec<Value> = String::from_utf8(generated.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let claims: Vec<Value> =
+        String::from_utf8(generated.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let server = Server::start(&[
         "--rules",
         active.to_str().unwrap(),
@@ -726,7 +766,16 @@ fn the_decision_log_masks_patients_and_replay_finds_exactly_the_changed_claims()
         http.post(server.url("/v1/check")).json(&claims[0]).send().await.unwrap();
         http.post(server.url("/v1/check")).json(&claims[1..20]).send().await.unwrap();
         let lines: String = claims[20..].iter().map(|c| format!("{c}\n")).collect();
-        let body = http.post(server.url("/v1/check")).header("content-type", "application/x-ndjson").body(lines).send().await.unwrap().text().await.unwrap();
+        let body = http
+            .post(server.url("/v1/check"))
+            .header("content-type", "application/x-ndjson")
+            .body(lines)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert_eq!(body.lines().count(), 20);
     });
     let text = std::fs::read_to_string(&log).unwrap();
@@ -752,7 +801,14 @@ fn the_decision_log_masks_patients_and_replay_finds_exactly_the_changed_claims()
 
     let candidate = dir.path().join("candidate.toml");
     std::fs::write(&candidate, rule_set_text("candidate")).unwrap();
-    let replay = support::payrules(&["replay", log.to_str().unwrap(), "--rules", candidate.to_str().unwrap(), "--format", "json"]);
+    let replay = support::payrules(&[
+        "replay",
+        log.to_str().unwrap(),
+        "--rules",
+        candidate.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(replay.status.code(), Some(1));
     let drifted: Vec<String> = String::from_utf8(replay.stdout)
         .unwrap()
@@ -797,9 +853,17 @@ fn logs_are_json_lines_with_request_ids_and_hold_no_patient_data() {
     runtime().block_on(async {
         let http = client();
         // A plugin that panics, one that breaks the contract, one that answers, and a claim that cannot be read.
-        let batch = json!([with_patient("panic-CLAIM-SECRET-1"), with_patient("extra-line-CLAIM-SECRET-2"), with_patient("CLAIM-SECRET-3")]);
-        let records: Vec<Value> = http.post(server.url("/v1/check")).json(&batch).send().await.unwrap().json().await.unwrap();
-        assert_eq!(records.iter().map(|r| r["status"].as_str().unwrap()).collect::<Vec<_>>(), ["failed", "failed", "evaluated"]);
+        let batch = json!([
+            with_patient("panic-CLAIM-SECRET-1"),
+            with_patient("extra-line-CLAIM-SECRET-2"),
+            with_patient("CLAIM-SECRET-3")
+        ]);
+        let records: Vec<Value> =
+            http.post(server.url("/v1/check")).json(&batch).send().await.unwrap().json().await.unwrap();
+        assert_eq!(
+            records.iter().map(|r| r["status"].as_str().unwrap()).collect::<Vec<_>>(),
+            ["failed", "failed", "evaluated"]
+        );
         let mut unreadable = with_patient("CLAIM-SECRET-4");
         unreadable["lines"][0]["units"] = json!("UNITS-SECRET");
         let response = http.post(server.url("/v1/check")).json(&unreadable).send().await.unwrap();
@@ -810,9 +874,12 @@ fn logs_are_json_lines_with_request_ids_and_hold_no_patient_data() {
         assert!(metrics.contains("payrules_claims_total{payer=\"MEDICARE\",verdict=\"failed\"} 2"), "{metrics}");
     });
     let logs = server.logs();
-    let lines: Vec<Value> =
-        logs.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))).collect();
-    let answered: Vec<&Value> = lines.iter().filter(|l| l["fields"]["message"] == "finished processing request").collect();
+    let lines: Vec<Value> = logs
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    let answered: Vec<&Value> =
+        lines.iter().filter(|l| l["fields"]["message"] == "finished processing request").collect();
     assert!(answered.len() >= 3, "{logs}");
     assert!(answered.iter().all(|l| l["span"]["request_id"].as_str().is_some_and(|id| id.len() > 8)), "{logs}");
     assert!(lines.iter().any(|l| l["level"] == "WARN" && l["fields"]["kind"] == "trap"), "{logs}");

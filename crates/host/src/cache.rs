@@ -130,7 +130,7 @@ impl CacheKey {
         };
         file.write_all(format!("{}\n", hex::encode(key.0)).as_bytes()).map_err(io_error(path))?;
         file.sync_all().map_err(io_error(path))?;
-        tracing::info!(path = %path.display(), "created the compile cache key");
+        tracing::info!(path = %path.display(), "created the key file");
         Ok(key)
     }
 

@@ -145,7 +145,10 @@ pub fn run(host: Host, config: ServerConfig, listening: impl FnOnce(SocketAddr))
         .transpose()?;
     let host = Arc::new(host);
     let metrics = Arc::new(metrics::Metrics::new());
-    let rules = Arc::new(rules::Rules::start(Arc::clone(&host), config.rules.clone(), Arc::clone(&metrics))?);
+    // Absolute, so the decision log names a file `payrules replay` finds from
+    // anywhere; links are not resolved, so a symlink swapped to a new version is followed.
+    let rules_path = std::path::absolute(&config.rules).unwrap_or_else(|_| config.rules.clone());
+    let rules = Arc::new(rules::Rules::start(Arc::clone(&host), rules_path, Arc::clone(&metrics))?);
     let pool = pool::Pool::start(Arc::clone(&host), config.workers, config.limits.max_lines_per_claim)
         .map_err(io("cannot start the evaluation workers"))?;
     let app = Arc::new(App {

@@ -782,8 +782,10 @@ async fn fix(
     let mut log = Vec::new();
     for claim in &run.claims {
         if let Some((read, report)) = &claim.checked {
-            let checked =
-                Checked::Report { source: format!("body: segment {}", claim.segment), report: Box::new(report.clone()) };
+            let checked = Checked::Report {
+                source: format!("body: segment {}", claim.segment),
+                report: Box::new(report.clone()),
+            };
             answering.record(&checked, Some(read), &mut log);
         }
     }
