@@ -601,6 +601,7 @@ fn rule_sets_swap_under_load_with_no_failed_request_and_no_mixed_response() {
                     };
                     let response = request.send().await.expect("no request fails");
                     assert_eq!(response.status(), 200, "no request fails");
+                    let named = response.headers()["x-payrules-rule-set"].to_str().unwrap().to_owned();
                     let body = response.text().await.unwrap();
                     let records: Vec<Value> = match round % 3 {
                         0 => vec![serde_json::from_str(&body).unwrap()],
@@ -612,6 +613,10 @@ fn rule_sets_swap_under_load_with_no_failed_request_and_no_mixed_response() {
                         records.iter().filter_map(|r| r["receipt"]["rule_set"].as_str()).collect();
                     rule_sets.dedup();
                     assert!(rule_sets.len() <= 1, "one response, one rule set: {body}");
+                    assert!(
+                        rule_sets.iter().all(|r| *r == named),
+                        "the header names the records' rule set: {named} {body}"
+                    );
                     for record in &records {
                         let rule_set = record["receipt"]["rule_set"].as_str().unwrap_or("none").to_owned();
                         let key = (rule_set, record["claim_id"].as_str().unwrap().to_owned());
@@ -886,4 +891,64 @@ fn logs_are_json_lines_with_request_ids_and_hold_no_patient_data() {
     for secret in ["PATIENT-SECRET", "1931-07-04", "CLAIM-SECRET", "UNITS-SECRET"] {
         assert!(!logs.contains(secret), "{secret} reached the log: {logs}");
     }
+}
+
+#[test]
+fn with_a_trusted_key_the_service_serves_and_swaps_in_only_signed_rule_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("signer");
+    assert!(support::payrules(&["keygen", key.to_str().unwrap()]).status.success());
+    let public = format!("{}.pub", key.display());
+    let active = dir.path().join("active.toml");
+    publish(&active, &rule_set_text("default"));
+
+    // Unsigned: the service does not start.
+    let output = support::payrules(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--rules",
+        active.to_str().unwrap(),
+        "--trusted-key",
+        &public,
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("is not signed"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let sign = |path: &Path| {
+        assert!(support::payrules(&["sign", path.to_str().unwrap(), "--key", key.to_str().unwrap()]).status.success())
+    };
+    sign(&active);
+    let admin = token_file(dir.path(), "admin.token", "admin-secret-0123456789");
+    let server = Server::start(&[
+        "--rules",
+        active.to_str().unwrap(),
+        "--trusted-key",
+        &public,
+        "--admin-token-file",
+        admin.to_str().unwrap(),
+    ]);
+    runtime().block_on(async {
+        let http = client();
+        let reload = || async {
+            http.post(server.url("/v1/ruleset/reload"))
+                .bearer_auth("admin-secret-0123456789")
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        };
+        // A new version whose signature no longer matches is refused; signed, it is swapped in.
+        publish(&active, &rule_set_text("candidate"));
+        assert_eq!(reload().await, 422);
+        sign(&active);
+        assert_eq!(reload().await, 200);
+        let status: Value = http.get(server.url("/v1/ruleset")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(status["rule_set"], "default@2026.2-candidate");
+    });
 }

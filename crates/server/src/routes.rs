@@ -549,6 +549,7 @@ enum Slot {
 /// a bounded number in flight, so a batch of any size runs in constant memory.
 fn check_lines(answering: Answering, all_payers: bool, body: Body) -> Response {
     let app = Arc::clone(&answering.app);
+    let rule_set_header = answering.header();
     let window = app.pool.workers() * 8;
     let (slots, mut slots_in) = tokio::sync::mpsc::channel::<Slot>(window);
     let (out, out_in) = tokio::sync::mpsc::channel::<Bytes>(16);
@@ -632,14 +633,8 @@ fn check_lines(answering: Answering, all_payers: bool, body: Body) -> Response {
     let stream = futures_util::stream::unfold(out_in, |mut out_in| async move {
         out_in.recv().await.map(|bytes| (Ok::<Bytes, Infallible>(bytes), out_in))
     });
-    let (name, value) =
-        (RULE_SET_HEADER, HeaderValue::from_str(&label(&rule_set_of(&app))).unwrap_or(HeaderValue::from_static("-")));
-    ([(name, value), (header::CONTENT_TYPE, HeaderValue::from_static(NDJSON))], Body::from_stream(stream))
+    ([rule_set_header, (header::CONTENT_TYPE, HeaderValue::from_static(NDJSON))], Body::from_stream(stream))
         .into_response()
-}
-
-fn rule_set_of(app: &App) -> Arc<RuleSet> {
-    Arc::clone(&app.rules.active().rule_set)
 }
 
 fn invalid(name: &str, number: usize, error: String) -> Box<Checked> {
