@@ -637,7 +637,7 @@ fn rule_sets_swap_under_load_with_no_failed_request_and_no_mixed_response() {
             async move {
                 let mut swaps = 0usize;
                 while Instant::now() < until {
-                    let name = if swaps % 2 == 0 { "candidate" } else { "default" };
+                    let name = if swaps.is_multiple_of(2) { "candidate" } else { "default" };
                     publish(&active, &rule_set_text(name));
                     let response = http.post(&url).bearer_auth("admin-secret-0123456789").send().await.unwrap();
                     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
