@@ -177,7 +177,10 @@ async fn serve(app: Arc<App>, config: &ServerConfig, listening: impl FnOnce(Sock
     let (stop, stopped) = tokio::sync::watch::channel(false);
     spawn_signal_handler(Arc::clone(&app), stop)?;
     if config.watch {
-        tokio::spawn(watch_rule_set(Arc::clone(&app.rules)));
+        // The first stamp is taken now, before the service says it listens: a
+        // change published right after that is a change.
+        let first = file_stamp(app.rules.path());
+        tokio::spawn(watch_rule_set(Arc::clone(&app.rules), first));
     }
     let router = routes::router(Arc::clone(&app));
     let active = app.rules.active();
@@ -233,18 +236,22 @@ fn spawn_signal_handler(app: Arc<App>, stop: tokio::sync::watch::Sender<bool>) -
     Ok(())
 }
 
-/// Reloads the rule set whenever its file changes (checked every second):
-/// a new file renamed over it, or the file written in place.
-async fn watch_rule_set(rules: Arc<rules::Rules>) {
-    let stamp = |path: &std::path::Path| {
-        use std::os::unix::fs::MetadataExt as _;
-        std::fs::metadata(path).ok().map(|m| (m.ino(), m.mtime(), m.mtime_nsec(), m.len()))
-    };
-    let mut last = stamp(rules.path());
+/// What tells one version of a file from the next: its inode (a new file
+/// renamed over it), its modification time and its length (written in place).
+type FileStamp = Option<(u64, i64, i64, u64)>;
+
+fn file_stamp(path: &std::path::Path) -> FileStamp {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::metadata(path).ok().map(|m| (m.ino(), m.mtime(), m.mtime_nsec(), m.len()))
+}
+
+/// Reloads the rule set whenever its file changes (checked every second).
+async fn watch_rule_set(rules: Arc<rules::Rules>, first: FileStamp) {
+    let mut last = first;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
-        let now = stamp(rules.path());
+        let now = file_stamp(rules.path());
         if now.is_some() && now != last {
             last = now;
             rules.reload("watch").await;
