@@ -24,22 +24,22 @@ pub enum Work {
         /// Check it as every payer in force would.
         all_payers: bool,
     },
-    /// Check one claim that has been read.
-    Check {
-        /// The claim, or why it could not be read.
-        input: Box<ClaimInput>,
-        /// Check it as every payer in force would.
+    /// Check claims that have been read, in order.
+    Inputs {
+        /// The claims, or why each could not be read.
+        inputs: Vec<ClaimInput>,
+        /// Check them as every payer in force would.
         all_payers: bool,
     },
-    /// Read one JSON Lines line into a claim, and check it.
-    Line {
+    /// Read JSON Lines lines into claims, and check each. Lines go to a
+    /// worker several at a time, since handing a claim from thread to
+    /// thread costs about as much as reading it.
+    Lines {
         /// How records name the body.
         name: Arc<str>,
-        /// The line's number in the body, from 1.
-        number: usize,
-        /// The line.
-        line: String,
-        /// Check it as every payer in force would.
+        /// Each line with its number in the body, from 1.
+        lines: Vec<(usize, String)>,
+        /// Check them as every payer in force would.
         all_payers: bool,
     },
     /// Fix the claims of an 837P.
@@ -60,6 +60,8 @@ pub enum Done {
         /// The claim, for the decision log.
         claim: Option<Box<Claim>>,
     },
+    /// Several claims checked, in the order asked, each with its claim when it was read.
+    CheckedMany(Vec<(Box<Checked>, Option<Box<Claim>>)>),
     /// An 837P fixed.
     Fixed(Result<FixRun, FixError>),
 }
@@ -110,11 +112,6 @@ impl Pool {
         self.jobs.send(Job { rule_set: Arc::clone(rule_set), work, reply }).await.map_err(|_| NoAnswer)?;
         answer.await.map_err(|_| NoAnswer)
     }
-
-    /// Checks one claim.
-    pub async fn check(&self, rule_set: &Arc<RuleSet>, input: ClaimInput, all_payers: bool) -> Result<Done, NoAnswer> {
-        self.run(rule_set, Work::Check { input: Box::new(input), all_payers }).await
-    }
 }
 
 /// One worker's loop: it keeps an evaluator for the rule set it last used,
@@ -137,11 +134,21 @@ fn work(host: &Host, queue: &async_channel::Receiver<Job>, max_lines: usize) {
                     (last, _) => Done::Parsed(inputs.into_iter().chain(last).collect()),
                 }
             }
-            Work::Check { input, all_payers } => checked(evaluator, within_limits(*input, max_lines), all_payers),
-            Work::Line { name, number, line, all_payers } => {
-                let input = payrules_intake::json_claim(&name, &format!("{name}:{number}"), number, &line);
-                checked(evaluator, within_limits(input, max_lines), all_payers)
-            }
+            Work::Inputs { inputs, all_payers } => Done::CheckedMany(
+                inputs
+                    .into_iter()
+                    .map(|input| check_one(evaluator, within_limits(input, max_lines), all_payers))
+                    .collect(),
+            ),
+            Work::Lines { name, lines, all_payers } => Done::CheckedMany(
+                lines
+                    .into_iter()
+                    .map(|(number, line)| {
+                        let input = payrules_intake::json_claim(&name, &format!("{name}:{number}"), number, &line);
+                        check_one(evaluator, within_limits(input, max_lines), all_payers)
+                    })
+                    .collect(),
+            ),
             Work::Fix { text } => Done::Fixed(fix_document(evaluator, &text)),
         };
         // The submitter may have gone (a closed connection); the answer is then dropped.
@@ -150,8 +157,14 @@ fn work(host: &Host, queue: &async_channel::Receiver<Job>, max_lines: usize) {
 }
 
 fn checked(evaluator: &mut Evaluator<'_>, input: ClaimInput, all_payers: bool) -> Done {
+    let (checked, claim) = check_one(evaluator, input, all_payers);
+    Done::Checked { checked, claim }
+}
+
+/// One claim checked, and the claim itself when it was read.
+fn check_one(evaluator: &mut Evaluator<'_>, input: ClaimInput, all_payers: bool) -> (Box<Checked>, Option<Box<Claim>>) {
     let checked = check_input(evaluator, &input, all_payers);
-    Done::Checked { checked: Box::new(checked), claim: input.claim.ok().map(Box::new) }
+    (Box::new(checked), input.claim.ok().map(Box::new))
 }
 
 /// `input`, or an invalid-input record when the claim has more service lines than the service accepts.

@@ -493,22 +493,24 @@ async fn check_whole(
                     ),
                 );
             }
-            let window = app.pool.workers() * 4;
             let rule_set = Arc::clone(answering.rule_set());
             let pool = app.pool.clone();
-            let mut answers = futures_util::stream::iter(inputs)
-                .map(|input| {
+            let mut jobs = Vec::new();
+            let mut inputs = inputs.into_iter().peekable();
+            while inputs.peek().is_some() {
+                jobs.push(inputs.by_ref().take(LINES_PER_JOB).collect::<Vec<_>>());
+            }
+            let mut answers = futures_util::stream::iter(jobs)
+                .map(|inputs| {
                     let (pool, rule_set) = (pool.clone(), Arc::clone(&rule_set));
-                    async move { pool.check(&rule_set, input, all_payers).await }
+                    async move { pool.run(&rule_set, Work::Inputs { inputs, all_payers }).await }
                 })
-                .buffered(window);
+                .buffered(app.pool.workers() * 2);
             let mut records = Vec::new();
             while let Some(answer) = answers.next().await {
-                match answer {
-                    Ok(Done::Checked { checked, claim }) => {
-                        records.push(answering.record(&checked, claim.as_deref(), &mut log))
-                    }
-                    _ => return no_answer(),
+                let Ok(Done::CheckedMany(answers)) = answer else { return no_answer() };
+                for (checked, claim) in answers {
+                    records.push(answering.record(&checked, claim.as_deref(), &mut log));
                 }
             }
             if let Err(refusal) = answering.flush(&mut log) {
@@ -516,7 +518,7 @@ async fn check_whole(
             }
             records
         }
-        Ok(Done::Fixed(_)) => return no_answer(),
+        Ok(Done::Fixed(_) | Done::CheckedMany(_)) => return no_answer(),
     };
     let (name, value) = answering.header();
     if wants_lines(headers) {
@@ -538,9 +540,12 @@ enum Line {
     Broken(usize, String),
 }
 
-/// A line's place in the answer: being checked, or answered without a check.
+/// Claims handed to a worker at once, at most.
+const LINES_PER_JOB: usize = 32;
+
+/// A place in the answer: lines being checked, or one answered without a check.
 enum Slot {
-    Pending(tokio::task::JoinHandle<Result<Done, crate::pool::NoAnswer>>),
+    Pending { numbers: Vec<usize>, answer: tokio::task::JoinHandle<Result<Done, crate::pool::NoAnswer>> },
     Ready(Box<Checked>),
 }
 
@@ -550,60 +555,89 @@ enum Slot {
 fn check_lines(answering: Answering, all_payers: bool, body: Body) -> Response {
     let app = Arc::clone(&answering.app);
     let rule_set_header = answering.header();
-    let window = app.pool.workers() * 8;
+    // Jobs in flight per request: enough to keep every worker busy.
+    let window = app.pool.workers() * 2;
     let (slots, mut slots_in) = tokio::sync::mpsc::channel::<Slot>(window);
     let (out, out_in) = tokio::sync::mpsc::channel::<Bytes>(16);
     let rule_set = Arc::clone(answering.rule_set());
     let limits = app.limits;
     let name: Arc<str> = Arc::from("body");
 
-    // The reader: splits the body into lines and hands each to a worker.
+    // The reader: splits the body into lines and hands them to the workers,
+    // a few at a time; whatever has arrived goes at once, so a slow stream
+    // is not held back to fill a job.
     let pool = app.pool.clone();
     tokio::spawn(async move {
         let mut lines = split_lines(body.into_data_stream(), limits.max_line_bytes);
-        let mut claims = 0usize;
-        while let Some(line) = lines.next().await {
-            let slot = match line {
-                Line::Text(number, text) => {
-                    claims += 1;
-                    if claims > limits.max_claims {
-                        Slot::Ready(invalid(
-                            &name,
-                            number,
-                            format!(
-                                "the request holds more than {} claims, the service's limit per request (--max-claims); this claim was not checked",
-                                limits.max_claims
-                            ),
-                        ))
-                    } else {
-                        let (pool, rule_set, name) = (pool.clone(), Arc::clone(&rule_set), Arc::clone(&name));
-                        Slot::Pending(tokio::spawn(async move {
-                            pool.run(&rule_set, Work::Line { name, number, line: text, all_payers }).await
-                        }))
+        let (mut claims, mut batch) = (0usize, Vec::new());
+        let send_batch = |batch: &mut Vec<(usize, String)>| {
+            let lines = std::mem::take(batch);
+            let numbers = lines.iter().map(|(number, _)| *number).collect();
+            let (pool, rule_set, name) = (pool.clone(), Arc::clone(&rule_set), Arc::clone(&name));
+            let answer =
+                tokio::spawn(async move { pool.run(&rule_set, Work::Lines { name, lines, all_payers }).await });
+            Slot::Pending { numbers, answer }
+        };
+        loop {
+            let next = match futures_util::FutureExt::now_or_never(lines.next()) {
+                Some(next) => next,
+                None if !batch.is_empty() => {
+                    if slots.send(send_batch(&mut batch)).await.is_err() {
+                        return;
                     }
+                    continue;
                 }
-                Line::TooLong(number) => {
+                None => lines.next().await,
+            };
+            let ready = match next {
+                None => break,
+                Some(Line::Text(number, text)) => {
                     claims += 1;
-                    Slot::Ready(invalid(
+                    if claims <= limits.max_claims {
+                        batch.push((number, text));
+                        if batch.len() == LINES_PER_JOB && slots.send(send_batch(&mut batch)).await.is_err() {
+                            return;
+                        }
+                        continue;
+                    }
+                    invalid(
+                        &name,
+                        number,
+                        format!(
+                            "the request holds more than {} claims, the service's limit per request (--max-claims); this claim was not checked",
+                            limits.max_claims
+                        ),
+                    )
+                }
+                Some(Line::TooLong(number)) => {
+                    claims += 1;
+                    invalid(
                         &name,
                         number,
                         format!(
                             "the line is longer than the service's limit of {} bytes (--max-line-kib)",
                             limits.max_line_bytes
                         ),
-                    ))
+                    )
                 }
-                Line::NotUtf8(number) => {
+                Some(Line::NotUtf8(number)) => {
                     claims += 1;
-                    Slot::Ready(invalid(&name, number, "the line is not UTF-8 text".to_owned()))
+                    invalid(&name, number, "the line is not UTF-8 text".to_owned())
                 }
-                Line::Broken(number, why) => {
-                    Slot::Ready(invalid(&name, number, format!("the body could not be read past here: {why}")))
+                Some(Line::Broken(number, why)) => {
+                    invalid(&name, number, format!("the body could not be read past here: {why}"))
                 }
             };
-            if slots.send(slot).await.is_err() {
-                break;
+            // Lines before this one are answered first.
+            if !batch.is_empty() && slots.send(send_batch(&mut batch)).await.is_err() {
+                return;
             }
+            if slots.send(Slot::Ready(ready)).await.is_err() {
+                return;
+            }
+        }
+        if !batch.is_empty() {
+            let _ = slots.send(send_batch(&mut batch)).await;
         }
     });
 
@@ -611,19 +645,26 @@ fn check_lines(answering: Answering, all_payers: bool, body: Body) -> Response {
     tokio::spawn(async move {
         let mut log = Vec::new();
         while let Some(slot) = slots_in.recv().await {
-            let (checked, claim) = match slot {
-                Slot::Ready(checked) => (checked, None),
-                Slot::Pending(handle) => match handle.await {
-                    Ok(Ok(Done::Checked { checked, claim })) => (checked, claim),
-                    _ => (invalid("body", 0, "the evaluation workers gave no answer".to_owned()), None),
+            let answers = match slot {
+                Slot::Ready(checked) => vec![(checked, None)],
+                Slot::Pending { numbers, answer } => match answer.await {
+                    Ok(Ok(Done::CheckedMany(answers))) if answers.len() == numbers.len() => answers,
+                    // Every line still gets its record.
+                    _ => numbers
+                        .into_iter()
+                        .map(|n| (invalid("body", n, "the evaluation workers gave no answer".to_owned()), None))
+                        .collect(),
                 },
             };
-            let mut line = answering.record(&checked, claim.as_deref(), &mut log).to_string();
-            line.push('\n');
+            let mut text = String::new();
+            for (checked, claim) in &answers {
+                text.push_str(&answering.record(checked, claim.as_deref(), &mut log).to_string());
+                text.push('\n');
+            }
             if log.len() > 1 << 16 && answering.flush(&mut log).is_err() {
                 break;
             }
-            if out.send(Bytes::from(line)).await.is_err() {
+            if out.send(Bytes::from(text)).await.is_err() {
                 break;
             }
         }
