@@ -298,7 +298,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
             }
             match args.format {
                 Format::Json => writeln!(out, "{}", result.record(args.explain))?,
-                Format::Table => writeln!(out, "{}", table_block(&result, input.claim.as_ref().ok(), args.explain))?,
+                Format::Table => writeln!(out, "{}", table_block(&input, &result, args.explain))?,
             }
             if let Checked::Report { report, .. } = &result
                 && let ClaimReport { verdict: Verdict::Failed { failure, .. }, .. } = report.as_ref()
@@ -322,14 +322,12 @@ fn check(args: &CheckArgs) -> Result<u8> {
 }
 
 /// The readable block of one checked claim.
-fn table_block(result: &Checked, claim: Option<&payrules_model::Claim>, explain: bool) -> String {
-    match (result, claim) {
-        (Checked::Invalid { source, claim_id, error }, _) => {
-            render::input_error_block(source, claim_id.as_deref(), error)
+fn table_block(input: &payrules_intake::ClaimInput, result: &Checked, explain: bool) -> String {
+    match (result, &input.claim) {
+        (Checked::Report { source, report }, Ok(claim)) => render::claim_block(source, claim, report, explain),
+        (Checked::Comparison { source, reports, .. }, Ok(claim)) => render::comparison_block(source, claim, reports),
+        (Checked::Invalid { error, .. }, _) | (_, Err(error)) => {
+            render::input_error_block(&input.source, input.claim_id.as_deref(), error)
         }
-        (Checked::Report { source, report }, Some(claim)) => render::claim_block(source, claim, report, explain),
-        (Checked::Comparison { source, reports, .. }, Some(claim)) => render::comparison_block(source, claim, reports),
-        // check_input reports a claim only when it was read.
-        (Checked::Report { source, .. } | Checked::Comparison { source, .. }, None) => String::from(source.as_str()),
     }
 }
