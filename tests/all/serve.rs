@@ -411,6 +411,39 @@ fn load_beyond_the_limit_is_shed_with_retry_after_and_a_slow_request_times_out()
         assert!(body.contains("request timeout"), "{body}");
         // Health routes are never shed.
         assert_eq!(http.get(server.url("/healthz")).send().await.unwrap().status(), 200);
+
+        // A JSON Lines stream holds its place for as long as it runs, not only until its head.
+        let line: &'static [u8] = Box::leak(
+            format!("{}\n", serde_json::to_string(&support::claim("STREAM")).unwrap()).into_bytes().into_boxed_slice(),
+        );
+        let streaming = http
+            .post(server.url("/v1/check"))
+            .header("content-type", "application/x-ndjson")
+            .body(stalled_body(line, Duration::from_secs(2)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(streaming.status(), 200);
+        let second = http
+            .post(server.url("/v1/check"))
+            .header("content-type", "application/x-ndjson")
+            .body(line)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(second.status(), 503);
+        assert_eq!(second.headers()["retry-after"], "1");
+        let answered = streaming.text().await.unwrap();
+        assert_eq!(answered.lines().count(), 1, "{answered}");
+        // Once it has ended, the next stream is served.
+        let third = http
+            .post(server.url("/v1/check"))
+            .header("content-type", "application/x-ndjson")
+            .body(line)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(third.status(), 200);
     });
 }
 

@@ -126,6 +126,10 @@ pub(crate) struct App {
     admin_token: Option<auth::Token>,
     check_token: Option<auth::Token>,
     draining: AtomicBool,
+    // A JSON Lines answer outlives its response head, and with it the
+    // in-flight limit the middleware keeps; this keeps the same limit on
+    // streams for as long as they run.
+    streams: Arc<tokio::sync::Semaphore>,
 }
 
 /// Runs the service until SIGTERM or SIGINT, then finishes the requests in
@@ -160,6 +164,7 @@ pub fn run(host: Host, config: ServerConfig, listening: impl FnOnce(SocketAddr))
         admin_token,
         check_token,
         draining: AtomicBool::new(false),
+        streams: Arc::new(tokio::sync::Semaphore::new(config.limits.max_in_flight)),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -554,6 +554,14 @@ enum Slot {
 /// a bounded number in flight, so a batch of any size runs in constant memory.
 fn check_lines(answering: Answering, all_payers: bool, body: Body) -> Response {
     let app = Arc::clone(&answering.app);
+    let Ok(permit) = Arc::clone(&app.streams).try_acquire_owned() else {
+        let mut response = problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the service is at its limit of JSON Lines streams in flight; retry shortly",
+        );
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return response;
+    };
     let rule_set_header = answering.header();
     // Jobs in flight per request: enough to keep every worker busy.
     let window = app.pool.workers() * 2;
@@ -669,6 +677,7 @@ fn check_lines(answering: Answering, all_payers: bool, body: Body) -> Response {
             }
         }
         let _ = answering.flush(&mut log);
+        drop(permit);
     });
 
     let stream = futures_util::stream::unfold(out_in, |mut out_in| async move {
