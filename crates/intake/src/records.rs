@@ -1,9 +1,9 @@
 //! One record per input claim: what `check --format json` prints and what
 //! the service answers, built in one place so the two never differ.
 
-use payrules_host::{ClaimReport, Evaluator, RuleSet};
+use payrules_host::{ClaimReport, Evaluator, RuleSet, Verdict};
 use payrules_model::Claim;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::read::ClaimInput;
 
@@ -84,53 +84,77 @@ impl Checked {
         }
     }
 
-    /// The JSON record: the report with its `source`, a comparison with one
-    /// entry per payer, or an `invalid-input` record. Price steps are left
-    /// out unless `explain` asks how each amount was reached.
-    pub fn record(&self, explain: bool) -> Value {
-        match self {
-            Checked::Invalid { source, claim_id, error } => {
-                json!({ "source": source, "claim_id": claim_id, "status": "invalid-input", "error": error })
-            }
+    /// The JSON record, as one line of text: the report with its `source`,
+    /// a comparison with one entry per payer, or an `invalid-input` record.
+    /// Price steps are left out unless `explain` asks how each amount was
+    /// reached. It is written straight from the report, without building a
+    /// JSON tree first, since a service writes one per claim.
+    pub fn record(&self, explain: bool) -> String {
+        let written = match self {
+            Checked::Invalid { source, claim_id, error } => serde_json::to_string(&InvalidRecord {
+                claim_id: claim_id.as_deref(),
+                error,
+                source,
+                status: "invalid-input",
+            }),
             Checked::Report { source, report } => {
-                let mut value = report_value(report, explain);
-                if let Some(object) = value.as_object_mut() {
-                    object.insert("source".to_owned(), json!(source));
-                }
-                value
+                serde_json::to_string(&ReportRecord { report: shown(report, explain), source })
             }
             Checked::Comparison { source, claim_id, reports } => {
-                let payers: Vec<Value> = reports
-                    .iter()
-                    .map(|(payer, report)| {
-                        let mut value = report_value(report, explain);
-                        if let Some(object) = value.as_object_mut() {
-                            object.insert("payer_id".to_owned(), json!(payer));
-                        }
-                        value
-                    })
-                    .collect();
-                json!({ "source": source, "claim_id": claim_id, "payers": payers })
+                // Each report's own payer_id is the payer it was evaluated as.
+                let payers: Vec<ReportRecord<'_>> =
+                    reports.iter().map(|(_, report)| ReportRecord { report: shown(report, explain), source: "" }).collect();
+                serde_json::to_string(&ComparisonRecord { claim_id, payers, source })
             }
-        }
+        };
+        // The records are plain data; failing to write one would be a bug, and is said, not hidden.
+        written.unwrap_or_else(|error| {
+            serde_json::json!({ "status": "failed", "error": format!("the record could not be written: {error}") })
+                .to_string()
+        })
     }
 }
 
-/// A report as JSON, without price steps unless `explain`.
-fn report_value(report: &ClaimReport, explain: bool) -> Value {
-    let mut value = match serde_json::to_value(report) {
-        Ok(value) => value,
-        // A report is plain data; this would be a bug, and is said, not hidden.
-        Err(error) => json!({ "claim_id": report.claim_id, "status": "failed", "error": error.to_string() }),
+#[derive(Serialize)]
+struct InvalidRecord<'a> {
+    claim_id: Option<&'a str>,
+    error: &'a str,
+    source: &'a str,
+    status: &'static str,
+}
+
+#[derive(Serialize)]
+struct ReportRecord<'a> {
+    #[serde(flatten)]
+    report: std::borrow::Cow<'a, ClaimReport>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    source: &'a str,
+}
+
+#[derive(Serialize)]
+struct ComparisonRecord<'a> {
+    claim_id: &'a str,
+    payers: Vec<ReportRecord<'a>>,
+    source: &'a str,
+}
+
+/// `report` as its record shows it: without price steps unless `explain`.
+/// Only a report that has steps to leave out is copied.
+fn shown(report: &ClaimReport, explain: bool) -> std::borrow::Cow<'_, ClaimReport> {
+    let has_steps = match &report.verdict {
+        Verdict::Evaluated { outcome, .. } => outcome.lines.iter().any(|line| !line.price_steps.is_empty()),
+        Verdict::NotRouted { .. } | Verdict::Failed { .. } => false,
     };
-    if !explain && let Some(lines) = value.pointer_mut("/outcome/lines").and_then(Value::as_array_mut) {
-        for line in lines {
-            if let Some(line) = line.as_object_mut() {
-                line.remove("price_steps");
-            }
+    if explain || !has_steps {
+        return std::borrow::Cow::Borrowed(report);
+    }
+    let mut report = report.clone();
+    if let Verdict::Evaluated { outcome, .. } = &mut report.verdict {
+        for line in &mut outcome.lines {
+            line.price_steps.clear();
         }
     }
-    value
+    std::borrow::Cow::Owned(report)
 }
 
 /// One payer id per payer policy in force on the claim's first date of

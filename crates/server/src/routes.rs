@@ -34,6 +34,7 @@ use crate::rules::{Active, label};
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const RULE_SET_HEADER: HeaderName = HeaderName::from_static("x-payrules-rule-set");
 const NDJSON: &str = "application/x-ndjson";
+const JSON: &str = "application/json";
 const X12: &str = "application/edi-x12";
 
 /// Every route, with its middleware.
@@ -355,7 +356,7 @@ impl Answering {
     }
 
     /// The record of one checked claim; its decisions are added to `log`.
-    fn record(&self, checked: &Checked, claim: Option<&payrules_model::Claim>, log: &mut Vec<u8>) -> Value {
+    fn record(&self, checked: &Checked, claim: Option<&payrules_model::Claim>, log: &mut Vec<u8>) -> String {
         self.app.metrics.claim(checked);
         if let Some(decisions) = &self.app.decisions {
             let time = crate::rules::now();
@@ -458,7 +459,7 @@ async fn check_whole(
     let single = is_single(&text);
     let work = Work::Body { name: "body".to_owned(), kind, text, all_payers };
     let mut log = Vec::new();
-    let records: Vec<Value> = match app.pool.run(answering.rule_set(), work).await {
+    let records: Vec<String> = match app.pool.run(answering.rule_set(), work).await {
         Err(_) => return no_answer(),
         Ok(Done::Checked { checked, claim }) => {
             if single && let Checked::Invalid { error, .. } = checked.as_ref() {
@@ -471,7 +472,7 @@ async fn check_whole(
             }
             if single {
                 let (name, value) = answering.header();
-                return ([(name, value)], Json(record)).into_response();
+                return ([(name, value), (header::CONTENT_TYPE, HeaderValue::from_static(JSON))], record).into_response();
             }
             vec![record]
         }
@@ -524,12 +525,14 @@ async fn check_whole(
     if wants_lines(headers) {
         let mut body = String::new();
         for record in &records {
-            body.push_str(&record.to_string());
+            body.push_str(record);
             body.push('\n');
         }
         return ([(name, value), (header::CONTENT_TYPE, HeaderValue::from_static(NDJSON))], body).into_response();
     }
-    ([(name, value)], Json(Value::Array(records))).into_response()
+    // The records are JSON text already: a list of them is a JSON list.
+    let body = format!("[{}]", records.join(","));
+    ([(name, value), (header::CONTENT_TYPE, HeaderValue::from_static(JSON))], body).into_response()
 }
 
 /// One JSON Lines line as the reader found it.
@@ -666,7 +669,7 @@ fn check_lines(answering: Answering, all_payers: bool, body: Body) -> Response {
             };
             let mut text = String::new();
             for (checked, claim) in &answers {
-                text.push_str(&answering.record(checked, claim.as_deref(), &mut log).to_string());
+                text.push_str(&answering.record(checked, claim.as_deref(), &mut log));
                 text.push('\n');
             }
             if log.len() > 1 << 16 && answering.flush(&mut log).is_err() {
