@@ -102,8 +102,10 @@ impl Checked {
             }
             Checked::Comparison { source, claim_id, reports } => {
                 // Each report's own payer_id is the payer it was evaluated as.
-                let payers: Vec<ReportRecord<'_>> =
-                    reports.iter().map(|(_, report)| ReportRecord { report: shown(report, explain), source: "" }).collect();
+                let payers: Vec<ReportRecord<'_>> = reports
+                    .iter()
+                    .map(|(_, report)| ReportRecord { report: shown(report, explain), source: "" })
+                    .collect();
                 serde_json::to_string(&ComparisonRecord { claim_id, payers, source })
             }
         };

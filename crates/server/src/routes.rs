@@ -472,7 +472,8 @@ async fn check_whole(
             }
             if single {
                 let (name, value) = answering.header();
-                return ([(name, value), (header::CONTENT_TYPE, HeaderValue::from_static(JSON))], record).into_response();
+                return ([(name, value), (header::CONTENT_TYPE, HeaderValue::from_static(JSON))], record)
+                    .into_response();
             }
             vec![record]
         }
