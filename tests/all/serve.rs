@@ -125,9 +125,19 @@ fn token_file(dir: &Path, name: &str, token: &str) -> PathBuf {
     path
 }
 
+/// Posts `body` as `content_type` to `url`.
+async fn send(
+    http: &reqwest::Client,
+    url: impl reqwest::IntoUrl,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    http.post(url).header("content-type", content_type).body(body).send().await.unwrap()
+}
+
 /// Posts `body` as `content_type` to `url` and reads the answer as JSON.
 async fn post_json(http: &reqwest::Client, url: String, content_type: &str, body: Vec<u8>) -> Value {
-    let response = http.post(url).header("content-type", content_type).body(body).send().await.unwrap();
+    let response = send(http, url, content_type, body).await;
     response.json().await.unwrap()
 }
 
@@ -183,13 +193,8 @@ fn every_route_answers_as_the_cli_would() {
 
         // A JSON list: one record per claim, in order, each what the CLI prints.
         let expected = cli_records(&rules, &claims_file(), &[]);
-        let response = http
-            .post(server.url("/v1/check"))
-            .header("content-type", "application/json")
-            .body(std::fs::read(claims_file()).unwrap())
-            .send()
-            .await
-            .unwrap();
+        let response =
+            send(&http, server.url("/v1/check"), "application/json", std::fs::read(claims_file()).unwrap()).await;
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["x-payrules-rule-set"], "default@2026.1");
         assert!(response.headers().contains_key("x-request-id"));
@@ -204,13 +209,7 @@ fn every_route_answers_as_the_cli_would() {
 
         // NDJSON in, NDJSON out, in order.
         let lines: String = claims["claims"].as_array().unwrap().iter().map(|c| format!("{c}\n")).collect();
-        let response = http
-            .post(server.url("/v1/check"))
-            .header("content-type", "application/x-ndjson")
-            .body(lines)
-            .send()
-            .await
-            .unwrap();
+        let response = send(&http, server.url("/v1/check"), "application/x-ndjson", lines).await;
         assert_eq!(response.headers()["content-type"], "application/x-ndjson");
         let body = response.text().await.unwrap();
         let streamed: Vec<Value> = body.lines().map(|l| without_source(serde_json::from_str(l).unwrap())).collect();
@@ -273,7 +272,7 @@ fn bad_requests_get_located_errors_and_a_bad_claim_in_a_batch_costs_only_its_rec
             let http = http.clone();
             let url = server.url("/v1/check");
             async move {
-                let response = http.post(url).header("content-type", content_type).body(body).send().await.unwrap();
+                let response = send(&http, url, content_type, body).await;
                 let status = response.status().as_u16();
                 (status, response.headers().clone(), response.text().await.unwrap())
             }
@@ -391,13 +390,7 @@ fn load_beyond_the_limit_is_shed_with_retry_after_and_a_slow_request_times_out()
         let slow = tokio::spawn({
             let (http, url) = (http.clone(), server.url("/v1/check"));
             async move {
-                let response = http
-                    .post(url)
-                    .header("content-type", "application/json")
-                    .body(stalled_body(b"[", Duration::from_secs(3)))
-                    .send()
-                    .await
-                    .unwrap();
+                let response = send(&http, url, "application/json", stalled_body(b"[", Duration::from_secs(3))).await;
                 (response.status().as_u16(), response.text().await.unwrap())
             }
         });
@@ -416,33 +409,17 @@ fn load_beyond_the_limit_is_shed_with_retry_after_and_a_slow_request_times_out()
         let line: &'static [u8] = Box::leak(
             format!("{}\n", serde_json::to_string(&support::claim("STREAM")).unwrap()).into_bytes().into_boxed_slice(),
         );
-        let streaming = http
-            .post(server.url("/v1/check"))
-            .header("content-type", "application/x-ndjson")
-            .body(stalled_body(line, Duration::from_secs(2)))
-            .send()
-            .await
-            .unwrap();
+        let streaming =
+            send(&http, server.url("/v1/check"), "application/x-ndjson", stalled_body(line, Duration::from_secs(2)))
+                .await;
         assert_eq!(streaming.status(), 200);
-        let second = http
-            .post(server.url("/v1/check"))
-            .header("content-type", "application/x-ndjson")
-            .body(line)
-            .send()
-            .await
-            .unwrap();
+        let second = send(&http, server.url("/v1/check"), "application/x-ndjson", line).await;
         assert_eq!(second.status(), 503);
         assert_eq!(second.headers()["retry-after"], "1");
         let answered = streaming.text().await.unwrap();
         assert_eq!(answered.lines().count(), 1, "{answered}");
         // Once it has ended, the next stream is served.
-        let third = http
-            .post(server.url("/v1/check"))
-            .header("content-type", "application/x-ndjson")
-            .body(line)
-            .send()
-            .await
-            .unwrap();
+        let third = send(&http, server.url("/v1/check"), "application/x-ndjson", line).await;
         assert_eq!(third.status(), 200);
     });
 }
@@ -737,13 +714,7 @@ fn sigterm_finishes_the_requests_in_flight_and_exits_zero() {
         let in_flight = tokio::spawn({
             let (http, url) = (http.clone(), server.url("/v1/check"));
             async move {
-                let response = http
-                    .post(url)
-                    .header("content-type", "application/json")
-                    .body(reqwest::Body::wrap_stream(stream))
-                    .send()
-                    .await
-                    .unwrap();
+                let response = send(&http, url, "application/json", reqwest::Body::wrap_stream(stream)).await;
                 (response.status().as_u16(), response.json::<Vec<Value>>().await.unwrap())
             }
         });
@@ -819,16 +790,7 @@ fn the_decision_log_masks_patients_and_replay_finds_exactly_the_changed_claims()
         http.post(server.url("/v1/check")).json(&claims[0]).send().await.unwrap();
         http.post(server.url("/v1/check")).json(&claims[1..20]).send().await.unwrap();
         let lines: String = claims[20..].iter().map(|c| format!("{c}\n")).collect();
-        let body = http
-            .post(server.url("/v1/check"))
-            .header("content-type", "application/x-ndjson")
-            .body(lines)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let body = send(&http, server.url("/v1/check"), "application/x-ndjson", lines).await.text().await.unwrap();
         assert_eq!(body.lines().count(), 20);
     });
     let text = std::fs::read_to_string(&log).unwrap();
