@@ -59,10 +59,9 @@ impl Server {
     }
 
     /// Sends a signal to the server.
-    fn signal(&self, signal: &str) {
-        let status =
-            std::process::Command::new("kill").args(["-s", signal, &self.child.id().to_string()]).status().unwrap();
-        assert!(status.success());
+    fn signal(&self, signal: nix::sys::signal::Signal) {
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).unwrap());
+        nix::sys::signal::kill(pid, signal).unwrap();
     }
 }
 
@@ -719,7 +718,7 @@ fn sigterm_finishes_the_requests_in_flight_and_exits_zero() {
             }
         });
         tokio::time::sleep(Duration::from_millis(400)).await;
-        server.signal("TERM");
+        server.signal(nix::sys::signal::Signal::SIGTERM);
         let (status, records) = in_flight.await.unwrap();
         assert_eq!(status, 200);
         records
@@ -756,7 +755,7 @@ fn sighup_and_a_watched_file_reload_the_rule_set() {
     wait_for("default@2026.2-candidate", "watch");
     // Written in place this time, then a SIGHUP, which reloads whether or not the watcher saw it.
     std::fs::write(&active, rule_set_text("default")).unwrap();
-    server.signal("HUP");
+    server.signal(nix::sys::signal::Signal::SIGHUP);
     let deadline = Instant::now() + Duration::from_secs(60);
     while version()["rule_set"] != "default@2026.1" {
         assert!(Instant::now() < deadline, "{}", server.logs());
