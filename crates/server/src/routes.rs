@@ -320,12 +320,28 @@ async fn whole_body(app: &App, headers: &HeaderMap, body: Body) -> Result<Vec<u8
     if declared.is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
         return Err(too_large());
     }
-    match http_body_util::Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes().to_vec()),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),
-        Err(error) => Err(problem(StatusCode::BAD_REQUEST, &format!("the body could not be read: {error}"))),
+    // A body that turns out too large is read on, and thrown away, up to
+    // DRAIN_FACTOR times the limit before the 413: a client still sending
+    // then reads the answer instead of a reset connection.
+    let drain = limit.saturating_mul(DRAIN_FACTOR);
+    let (mut body, mut bytes, mut seen) = (body, Vec::new(), 0usize);
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|error| problem(StatusCode::BAD_REQUEST, &format!("the body could not be read: {error}")))?;
+        let Ok(data) = frame.into_data() else { continue };
+        seen = seen.saturating_add(data.len());
+        if seen > drain {
+            break;
+        }
+        if seen <= limit {
+            bytes.extend_from_slice(&data);
+        }
     }
+    if seen > limit { Err(too_large()) } else { Ok(bytes) }
 }
+
+/// How far past the body limit a too-large body is still read (and discarded).
+const DRAIN_FACTOR: usize = 2;
 
 /// The body as text, or a 400 that says why not.
 fn body_text(bytes: Vec<u8>) -> Result<(String, TextEncoding), Response> {
