@@ -149,6 +149,12 @@ fn records_of(answer: Value) -> Vec<Value> {
     records.into_iter().map(without_source).collect()
 }
 
+/// The records of an answer that must be a JSON list, without `source`.
+fn records_of_list(answer: Value) -> Vec<Value> {
+    assert!(answer.is_array(), "a list of records: {answer}");
+    records_of(answer)
+}
+
 fn claims_file() -> PathBuf {
     root().join("examples/claims/common-mistakes.json")
 }
@@ -205,6 +211,12 @@ fn every_route_answers_as_the_cli_would() {
         let one = &claims["claims"][0];
         let record: Value = http.post(server.url("/v1/check")).json(one).send().await.unwrap().json().await.unwrap();
         assert_eq!(without_source(record), expected[0]);
+        // A batch of one is still a batch: a list of one record.
+        for batch in [json!([one]), json!({ "claims": [one] })] {
+            let answer =
+                post_json(&http, server.url("/v1/check"), "application/json", batch.to_string().into_bytes()).await;
+            assert_eq!(records_of_list(answer), vec![expected[0].clone()], "{batch}");
+        }
 
         // NDJSON in, NDJSON out, in order.
         let lines: String = claims["claims"].as_array().unwrap().iter().map(|c| format!("{c}\n")).collect();
@@ -225,6 +237,7 @@ fn every_route_answers_as_the_cli_would() {
         // TOML.
         let toml = root().join("examples/claims/hip-replacement.toml");
         let answer = post_json(&http, server.url("/v1/check"), "application/toml", std::fs::read(&toml).unwrap()).await;
+        assert!(answer.is_object(), "one TOML claim on its own, one record: {answer}");
         assert_eq!(records_of(answer), cli_records(&rules, &toml, &[]));
 
         // ?all_payers and ?explain do what the flags do.

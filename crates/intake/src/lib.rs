@@ -11,7 +11,7 @@ mod records;
 pub use fix::{ClaimFix, Fate, FixError, FixNote, FixRun, fix_document};
 pub use payrules_x12::is_x12 as is_x12_text;
 pub use read::{
-    ClaimInput, ClaimInputs, InputKind, TextEncoding, claims_in_text, decode_text, encode_text, json_claim,
-    read_claims, read_text, read_text_and_encoding,
+    ClaimInput, ClaimInputs, InputKind, InputRead, TextEncoding, claims_in_text, decode_text, encode_text, json_claim,
+    read_claims, read_text, read_text_and_encoding, read_text_claims,
 };
 pub use records::{Checked, check_input, comparison_payers};

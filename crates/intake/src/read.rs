@@ -74,8 +74,23 @@ impl InputKind {
 /// Text that is not what it is said to be is still read for what it is when
 /// that is unambiguous: an X12 interchange is always read as X12.
 pub fn claims_in_text(name: String, kind: InputKind, text: String) -> ClaimInputs {
+    read_text_claims(name, kind, text).claims
+}
+
+/// The claims of one input, and whether it was written as a batch.
+pub struct InputRead {
+    /// The claims, or why each could not be read.
+    pub claims: ClaimInputs,
+    /// Whether the input is a batch (a JSON list or `{ "claims": [...] }`,
+    /// TOML `[[claims]]`, JSON Lines, an X12 interchange) rather than one
+    /// claim on its own, even when the batch holds a single claim.
+    pub batch: bool,
+}
+
+/// As [`claims_in_text`], and whether the input was a batch.
+pub fn read_text_claims(name: String, kind: InputKind, text: String) -> InputRead {
     if kind == InputKind::X12 || payrules_x12::is_x12(&text) {
-        return Box::new(read_x12(&name, &text).into_iter());
+        return InputRead { claims: Box::new(read_x12(&name, &text).into_iter()), batch: true };
     }
     let json = match kind {
         InputKind::Json | InputKind::JsonLines => true,
@@ -83,12 +98,14 @@ pub fn claims_in_text(name: String, kind: InputKind, text: String) -> ClaimInput
         InputKind::X12 | InputKind::Unknown => text.trim_start().starts_with(['{', '[']),
     };
     if !json {
-        return Box::new(read_toml(&name, &text).into_iter());
+        let (claims, batch) = read_toml(&name, &text);
+        return InputRead { claims: Box::new(claims.into_iter()), batch };
     }
     if kind == InputKind::JsonLines || looks_like_json_lines(&text) {
-        return json_lines_in(name, text);
+        return InputRead { claims: json_lines_in(name, text), batch: true };
     }
-    read_json(name, text)
+    let (claims, batch) = read_json(name, text);
+    InputRead { claims, batch }
 }
 
 /// Whether `text` is JSON Lines rather than one JSON document: its first
@@ -275,34 +292,36 @@ struct IdOnly {
     id: Option<serde_json::Value>,
 }
 
-fn read_json(name: String, text: String) -> ClaimInputs {
+/// The claims of a JSON text, and whether it holds a list of them.
+fn read_json(name: String, text: String) -> (ClaimInputs, bool) {
     // Well-formed files take the exact path; a file with a syntax error is
     // split claim by claim, so the error costs only the claim it is in.
-    let ranges = match claim_ranges(&text) {
-        Ok(ranges) => ranges,
+    let (ranges, batch) = match claim_ranges(&text) {
+        Ok(read) => read,
         Err(message) => match element_ranges(&text) {
-            Some(ranges) if !ranges.is_empty() => ranges,
-            _ => return one(file_error(&name, message)),
+            Some(ranges) if !ranges.is_empty() => (ranges, true),
+            _ => return (one(file_error(&name, message)), false),
         },
     };
     let many = ranges.len() > 1;
     let mut lines = LineCounter::new();
-    Box::new(ranges.into_iter().enumerate().map(move |(index, (start, end))| {
+    let claims = Box::new(ranges.into_iter().enumerate().map(move |(index, (start, end))| {
         let first_line = lines.line_at(&text, start);
         let raw = text.get(start..end).unwrap_or_default();
         let source =
             if many { format!("{name}:{first_line} (claim {})", index + 1) } else { format!("{name}:{first_line}") };
         json_claim(&name, &source, first_line, raw)
-    }))
+    }));
+    (claims, batch)
 }
 
 /// Byte ranges of each claim in a JSON file holding one claim, a list of
-/// claims, or `{ "claims": [...] }`.
-fn claim_ranges(text: &str) -> Result<Vec<(usize, usize)>, String> {
+/// claims, or `{ "claims": [...] }`, and whether it held a list.
+fn claim_ranges(text: &str) -> Result<(Vec<(usize, usize)>, bool), String> {
     let top: &RawValue =
         serde_json::from_str(text).map_err(|error| format!("line {}: not valid JSON: {error}", error.line()))?;
-    let raw_claims: Vec<&RawValue> = match top.get().trim_start().chars().next() {
-        Some('[') => serde_json::from_str(top.get()).map_err(|error| format!("not a list of claims: {error}"))?,
+    let (raw_claims, batch): (Vec<&RawValue>, bool) = match top.get().trim_start().chars().next() {
+        Some('[') => (serde_json::from_str(top.get()).map_err(|error| format!("not a list of claims: {error}"))?, true),
         _ => {
             #[derive(Deserialize)]
             struct Wrapped<'a> {
@@ -310,18 +329,19 @@ fn claim_ranges(text: &str) -> Result<Vec<(usize, usize)>, String> {
                 claims: Option<Vec<&'a RawValue>>,
             }
             match serde_json::from_str::<Wrapped<'_>>(top.get()) {
-                Ok(Wrapped { claims: Some(claims) }) => claims,
-                _ => vec![top],
+                Ok(Wrapped { claims: Some(claims) }) => (claims, true),
+                _ => (vec![top], false),
             }
         }
     };
-    Ok(raw_claims
+    let ranges = raw_claims
         .into_iter()
         .map(|raw| {
             let start = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
             (start, start + raw.get().len())
         })
-        .collect())
+        .collect();
+    Ok((ranges, batch))
 }
 
 /// Byte ranges of the claims of a JSON list, or of the `claims` list of an
@@ -428,41 +448,41 @@ fn validated(name: &str, line: usize, claim: Claim) -> Result<Claim, String> {
     Ok(claim)
 }
 
-fn read_toml(name: &str, text: &str) -> Vec<ClaimInput> {
+/// The claims of a TOML text, and whether it holds `[[claims]]`.
+fn read_toml(name: &str, text: &str) -> (Vec<ClaimInput>, bool) {
     let table: toml::Table = match toml::from_str(text) {
         Ok(table) => table,
         Err(error) => {
-            return vec![file_error(
-                name,
-                format!("not valid TOML: {}", payrules_host::describe_toml_error(text, &error)),
-            )];
+            return (
+                vec![file_error(name, format!("not valid TOML: {}", payrules_host::describe_toml_error(text, &error)))],
+                false,
+            );
         }
     };
     #[derive(Deserialize)]
     struct Wrapped {
         claims: Vec<toml::Spanned<toml::Table>>,
     }
-    let claims: Vec<(usize, toml::Table)> = if table.contains_key("claims") {
+    let batch = table.contains_key("claims");
+    let claims: Vec<(usize, toml::Table)> = if batch {
         match toml::from_str::<Wrapped>(text) {
             Ok(wrapped) => {
                 let mut lines = LineCounter::new();
                 wrapped.claims.into_iter().map(|c| (lines.line_at(text, c.span().start), c.into_inner())).collect()
             }
             Err(error) => {
-                return vec![file_error(
-                    name,
-                    format!(
-                        "`claims` must be an array of tables: {}",
-                        payrules_host::describe_toml_error(text, &error)
-                    ),
-                )];
+                let message = format!(
+                    "`claims` must be an array of tables: {}",
+                    payrules_host::describe_toml_error(text, &error)
+                );
+                return (vec![file_error(name, message)], false);
             }
         }
     } else {
         vec![(1, table)]
     };
     let many = claims.len() > 1;
-    claims
+    let claims = claims
         .into_iter()
         .enumerate()
         .map(|(index, (line, table))| {
@@ -475,5 +495,6 @@ fn read_toml(name: &str, text: &str) -> Vec<ClaimInput> {
                 .and_then(|claim| validated(name, line, claim));
             ClaimInput { source, claim_id, claim, whole: false }
         })
-        .collect()
+        .collect();
+    (claims, batch)
 }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use payrules_host::{Evaluator, Host, RuleSet};
-use payrules_intake::{Checked, ClaimInput, FixError, FixRun, InputKind, check_input, claims_in_text, fix_document};
+use payrules_intake::{Checked, ClaimInput, FixError, FixRun, InputKind, check_input, fix_document, read_text_claims};
 use payrules_model::Claim;
 use tokio::sync::oneshot;
 
@@ -51,10 +51,10 @@ pub enum Work {
 
 /// What a worker answers.
 pub enum Done {
-    /// The claims of a body, in body order.
+    /// The claims of a batch, in body order, or the one error of a body that could not be read.
     Parsed(Vec<ClaimInput>),
-    /// One claim checked, with the claim itself when it was read.
-    Checked {
+    /// A body that held one claim on its own, checked, with the claim itself when it was read.
+    Single {
         /// The record's content.
         checked: Box<Checked>,
         /// The claim, for the decision log.
@@ -127,11 +127,16 @@ fn work(host: &Host, queue: &async_channel::Receiver<Job>, max_lines: usize) {
         let evaluator = current.insert(evaluator);
         let done = match job.work {
             Work::Body { name, kind, text, all_payers } => {
-                let mut inputs: Vec<ClaimInput> = claims_in_text(name, kind, text).collect();
-                match (inputs.pop(), inputs.is_empty()) {
-                    // An input that could not be read at all goes back as it is, for a 400.
-                    (Some(only), true) if !only.whole => checked(evaluator, within_limits(only, max_lines), all_payers),
-                    (last, _) => Done::Parsed(inputs.into_iter().chain(last).collect()),
+                let read = read_text_claims(name, kind, text);
+                let mut inputs: Vec<ClaimInput> = read.claims.collect();
+                match inputs.pop() {
+                    // One claim on its own is checked here; an input that could
+                    // not be read at all goes back as it is, for a 400.
+                    Some(only) if !read.batch && inputs.is_empty() && !only.whole => {
+                        let (checked, claim) = check_one(evaluator, within_limits(only, max_lines), all_payers);
+                        Done::Single { checked, claim }
+                    }
+                    last => Done::Parsed(inputs.into_iter().chain(last).collect()),
                 }
             }
             Work::Inputs { inputs, all_payers } => Done::CheckedMany(
@@ -154,11 +159,6 @@ fn work(host: &Host, queue: &async_channel::Receiver<Job>, max_lines: usize) {
         // The submitter may have gone (a closed connection); the answer is then dropped.
         let _ = job.reply.send(done);
     }
-}
-
-fn checked(evaluator: &mut Evaluator<'_>, input: ClaimInput, all_payers: bool) -> Done {
-    let (checked, claim) = check_one(evaluator, input, all_payers);
-    Done::Checked { checked, claim }
 }
 
 /// One claim checked, and the claim itself when it was read.

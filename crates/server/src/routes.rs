@@ -445,21 +445,6 @@ async fn check(
     }
 }
 
-/// Whether `text` holds one claim rather than a batch: one JSON object that
-/// is not `{ "claims": [...] }`, or TOML without `[[claims]]`. An X12
-/// interchange is always a batch.
-fn is_single(text: &str) -> bool {
-    #[derive(Deserialize)]
-    struct Wrapper {
-        claims: Option<serde::de::IgnoredAny>,
-    }
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('{') {
-        return serde_json::from_str::<Wrapper>(trimmed).map_or(true, |w| w.claims.is_none());
-    }
-    !payrules_intake::is_x12_text(trimmed) && !trimmed.starts_with('[') && !text.contains("[[claims]]")
-}
-
 async fn check_whole(
     answering: Answering,
     headers: &HeaderMap,
@@ -472,13 +457,13 @@ async fn check_whole(
         Err(refusal) => return refusal,
     };
     let app = Arc::clone(&answering.app);
-    let single = is_single(&text);
     let work = Work::Body { name: "body".to_owned(), kind, text, all_payers };
     let mut log = Vec::new();
     let records: Vec<String> = match app.pool.run(answering.rule_set(), work).await {
         Err(_) => return no_answer(),
-        Ok(Done::Checked { checked, claim }) => {
-            if single && let Checked::Invalid { error, .. } = checked.as_ref() {
+        // One claim on its own: one record, or a 400 when it cannot be read.
+        Ok(Done::Single { checked, claim }) => {
+            if let Checked::Invalid { error, .. } = checked.as_ref() {
                 app.metrics.claim(&checked);
                 return problem(StatusCode::BAD_REQUEST, error);
             }
@@ -486,12 +471,8 @@ async fn check_whole(
             if let Err(refusal) = answering.flush(&mut log) {
                 return refusal;
             }
-            if single {
-                let (name, value) = answering.header();
-                return ([(name, value), (header::CONTENT_TYPE, HeaderValue::from_static(JSON))], record)
-                    .into_response();
-            }
-            vec![record]
+            let (name, value) = answering.header();
+            return ([(name, value), (header::CONTENT_TYPE, HeaderValue::from_static(JSON))], record).into_response();
         }
         Ok(Done::Parsed(inputs)) => {
             // An input that could not be read at all is the request's error, not a record.
