@@ -7,8 +7,7 @@ use wasmtime::{Store, Trap};
 use crate::sandbox::{SandboxLimits, SandboxState};
 
 /// The kind of failure, for callers that react differently to each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailureKind {
     /// The fuel budget ran out: the plugin did too much work for one claim.
     FuelExhausted,
@@ -41,6 +40,13 @@ impl FailureKind {
             FailureKind::ContractViolation => "contract-violation",
             FailureKind::Internal => "internal",
         }
+    }
+}
+
+// Reports and metric labels name a kind the same way, from `as_str`.
+impl serde::Serialize for FailureKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
