@@ -106,9 +106,8 @@ pub fn serve(args: &ServeArgs) -> Result<u8> {
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let decision_log_key = match (&args.decision_log_key, &args.decision_log) {
         (Some(path), _) => path.clone(),
-        (None, Some(_)) => {
-            default_key_path().context("no home folder for the decision log key; pass --decision-log-key")?
-        }
+        (None, Some(_)) => payrules_host::files::config_file("decision-log.key")
+            .context("no home folder for the decision log key; pass --decision-log-key")?,
         // No decision log, so no key is read.
         (None, None) => PathBuf::new(),
     };
@@ -139,13 +138,6 @@ pub fn serve(args: &ServeArgs) -> Result<u8> {
         let _ = out.flush();
     })?;
     Ok(EXIT_CLEAN)
-}
-
-fn default_key_path() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME") {
-        return Some(PathBuf::from(dir).join("payrules").join("decision-log.key"));
-    }
-    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config").join("payrules").join("decision-log.key"))
 }
 
 /// Arguments of `payrules replay`.

@@ -87,10 +87,7 @@ impl CacheKey {
         if let Some(path) = std::env::var_os("PAYRULES_CACHE_KEY") {
             return Some(PathBuf::from(path));
         }
-        if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME") {
-            return Some(PathBuf::from(dir).join("payrules").join("cache.key"));
-        }
-        std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config").join("payrules").join("cache.key"))
+        files::config_file("cache.key")
     }
 
     /// A key that lives only in this process: entries written with it are

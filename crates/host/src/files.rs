@@ -143,3 +143,13 @@ pub fn sha256_of_regular(path: &Path, limit: u64) -> std::io::Result<String> {
 fn too_large(limit: u64) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("it is larger than the {} MiB limit", limit >> 20))
 }
+
+/// `name` in payrules' configuration folder: `$XDG_CONFIG_HOME/payrules`,
+/// else `~/.config/payrules`. `None` when neither variable is set.
+pub fn config_file(name: &str) -> Option<std::path::PathBuf> {
+    let base = match std::env::var_os("XDG_CONFIG_HOME") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => std::path::PathBuf::from(std::env::var_os("HOME")?).join(".config"),
+    };
+    Some(base.join("payrules").join(name))
+}

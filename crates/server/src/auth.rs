@@ -18,15 +18,17 @@ impl Token {
     pub fn read(path: &Path) -> Result<Token, ServeError> {
         use std::os::unix::fs::MetadataExt as _;
         let refuse = |message: String| ServeError::Token { path: path.to_path_buf(), message };
-        let bytes = payrules_host::files::read_regular(path, 4096).map_err(|e| refuse(e.to_string()))?;
+        // The mode is read from the file that is read, not from the path again.
+        let file = payrules_host::files::open_regular(path).map_err(|e| refuse(e.to_string()))?;
+        let mode = file.metadata().map_err(|e| refuse(e.to_string()))?.mode();
+        if mode & 0o077 != 0 {
+            return Err(refuse(format!("the file can be read by others (mode {:o}); chmod 600 it", mode & 0o777)));
+        }
+        let bytes = payrules_host::files::read_limited(file, 4096).map_err(|e| refuse(e.to_string()))?;
         let text = String::from_utf8(bytes).map_err(|_| refuse("the token is not UTF-8 text".to_owned()))?;
         let token = text.lines().next().unwrap_or_default().trim();
         if token.len() < 16 {
             return Err(refuse("the token is shorter than 16 characters".to_owned()));
-        }
-        let mode = std::fs::metadata(path).map_err(|e| refuse(e.to_string()))?.mode();
-        if mode & 0o077 != 0 {
-            return Err(refuse(format!("the file can be read by others (mode {:o}); chmod 600 it", mode & 0o777)));
         }
         Ok(Token(Sha256::digest(token.as_bytes()).into()))
     }
