@@ -196,7 +196,7 @@ async fn serve(app: Arc<App>, config: &ServerConfig, listening: impl FnOnce(Sock
     let graceful = axum::serve(listener, router).with_graceful_shutdown(async move {
         let _ = on_stop.wait_for(|stop| *stop).await;
     });
-    let grace = config.grace_period();
+    let grace = config.limits.grace_period;
     let mut grace_started = stopped;
     tokio::select! {
         served = graceful.into_future() => served.map_err(|cause| ServeError::Io { what: "serving failed".into(), cause })?,
@@ -207,12 +207,6 @@ async fn serve(app: Arc<App>, config: &ServerConfig, listening: impl FnOnce(Sock
     }
     tracing::info!("stopped");
     Ok(())
-}
-
-impl ServerConfig {
-    fn grace_period(&self) -> Duration {
-        self.limits.grace_period
-    }
 }
 
 /// SIGTERM and SIGINT stop the service gracefully; SIGHUP reloads the rule set.
