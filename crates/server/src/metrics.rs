@@ -75,12 +75,6 @@ pub struct Metrics {
     payers: RwLock<HashSet<String>>,
 }
 
-impl Default for Metrics {
-    fn default() -> Metrics {
-        Metrics::new()
-    }
-}
-
 impl Metrics {
     /// Registers every metric.
     pub fn new() -> Metrics {
