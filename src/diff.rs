@@ -42,6 +42,9 @@ pub struct DiffArgs {
 
     #[command(flatten)]
     trust: crate::TrustArgs,
+
+    #[command(flatten)]
+    jobs: crate::JobsArgs,
 }
 
 /// How often the progress line is redrawn, in claims.
@@ -151,6 +154,72 @@ fn summary_text(summary: &ImpactSummary, base: &str, candidate: &str) -> String 
     text
 }
 
+/// One claim replayed through both rule sets: what to print for it, and
+/// what it adds to the summary.
+struct Replayed {
+    text: Option<String>,
+    impact: Impact,
+}
+
+/// What one claim adds to the summary.
+enum Impact {
+    /// The claim could not be read.
+    Unreadable,
+    /// Its outcome under both rule sets, `None` when unchanged.
+    Compared(Option<ClaimImpact>),
+    /// The change could not be worked out or written.
+    Failed(anyhow::Error),
+}
+
+/// Replays one claim; runs on a worker thread.
+fn replay(
+    base: &mut payrules_host::Evaluator<'_>,
+    candidate: &mut payrules_host::Evaluator<'_>,
+    claim_input: &payrules_intake::ClaimInput,
+    format: Format,
+) -> Replayed {
+    let claim = match &claim_input.claim {
+        Err(error) => {
+            let text = match format {
+                Format::Table => {
+                    crate::render::input_error_block(&claim_input.source, claim_input.claim_id.as_deref(), error)
+                }
+                Format::Json => payrules_intake::Checked::Invalid {
+                    source: claim_input.source.clone(),
+                    claim_id: claim_input.claim_id.clone(),
+                    error: error.clone(),
+                }
+                .record(false),
+            };
+            return Replayed { text: Some(text), impact: Impact::Unreadable };
+        }
+        Ok(claim) => claim,
+    };
+    let impact = match compare_reports(&base.evaluate(claim), &candidate.evaluate(claim)) {
+        Ok(impact) => impact,
+        Err(error) => return Replayed { text: None, impact: Impact::Failed(error.into()) },
+    };
+    let text = match (format, &impact) {
+        (Format::Table, Some(impact)) => Some(impact_block(&claim_input.source, impact)),
+        (Format::Table, None) => None,
+        (Format::Json, Some(impact)) => {
+            let mut value = match serde_json::to_value(impact) {
+                Ok(value) => value,
+                Err(error) => return Replayed { text: None, impact: Impact::Failed(error.into()) },
+            };
+            if let Some(object) = value.as_object_mut() {
+                object.insert("source".to_owned(), json!(claim_input.source));
+                object.insert("status".to_owned(), json!("changed"));
+            }
+            Some(value.to_string())
+        }
+        (Format::Json, None) => {
+            Some(json!({ "source": claim_input.source, "claim_id": claim.id, "status": "unchanged" }).to_string())
+        }
+    };
+    Replayed { text, impact: Impact::Compared(impact) }
+}
+
 /// Runs `payrules diff`.
 pub fn diff(args: &DiffArgs) -> Result<u8> {
     let host = args.cache.host_trusting(&args.trust)?;
@@ -160,68 +229,39 @@ pub fn diff(args: &DiffArgs) -> Result<u8> {
         format!("{}@{}", base_rules.name, base_rules.version),
         format!("{}@{}", candidate_rules.name, candidate_rules.version),
     );
-    let mut base = host.evaluator(base_rules);
-    let mut candidate = host.evaluator(candidate_rules);
+    let claims_bytes = base_rules.file_limits.claims_bytes;
+    let inputs = args.files.iter().flat_map(|file| payrules_intake::read_claims(file, claims_bytes));
 
     let progress = std::io::stderr().is_terminal().then(|| Progress::new(&args.files));
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut summary = ImpactSummary::default();
-    for file in &args.files {
-        for claim_input in payrules_intake::read_claims(file, base.rule_set().file_limits.claims_bytes) {
-            match &claim_input.claim {
-                Err(error) => {
-                    summary.record_unreadable();
-                    match args.format {
-                        Format::Table => writeln!(
-                            out,
-                            "{}",
-                            crate::render::input_error_block(
-                                &claim_input.source,
-                                claim_input.claim_id.as_deref(),
-                                error
-                            )
-                        )?,
-                        Format::Json => {
-                            let invalid = payrules_intake::Checked::Invalid {
-                                source: claim_input.source.clone(),
-                                claim_id: claim_input.claim_id.clone(),
-                                error: error.clone(),
-                            };
-                            writeln!(out, "{}", invalid.record(false))?;
-                        }
-                    }
-                }
-                Ok(claim) => {
-                    let impact = compare_reports(&base.evaluate(claim), &candidate.evaluate(claim))?;
-                    summary.record(impact.as_ref())?;
-                    match (args.format, &impact) {
-                        (Format::Table, Some(impact)) => {
-                            writeln!(out, "{}", impact_block(&claim_input.source, impact))?
-                        }
-                        (Format::Table, None) => {}
-                        (Format::Json, Some(impact)) => {
-                            let mut value = serde_json::to_value(impact)?;
-                            if let Some(object) = value.as_object_mut() {
-                                object.insert("source".to_owned(), json!(claim_input.source));
-                                object.insert("status".to_owned(), json!("changed"));
-                            }
-                            writeln!(out, "{value}")?;
-                        }
-                        (Format::Json, None) => writeln!(
-                            out,
-                            "{}",
-                            json!({ "source": claim_input.source, "claim_id": claim.id, "status": "unchanged" })
-                        )?,
-                    }
-                }
+    payrules_intake::batch::map_in_order(
+        inputs,
+        args.jobs.count(),
+        || {
+            (
+                host.evaluator(std::sync::Arc::clone(&base_rules)),
+                host.evaluator(std::sync::Arc::clone(&candidate_rules)),
+            )
+        },
+        |(base, candidate), claim_input| replay(base, candidate, &claim_input, args.format),
+        |replayed| -> Result<()> {
+            match replayed.impact {
+                Impact::Unreadable => summary.record_unreadable(),
+                Impact::Compared(impact) => summary.record(impact.as_ref())?,
+                Impact::Failed(error) => return Err(error),
+            }
+            if let Some(text) = replayed.text {
+                writeln!(out, "{text}")?;
             }
             if let Some(progress) = &progress
                 && summary.claims % PROGRESS_EVERY == 0
             {
                 progress.draw(summary.claims, summary.changed);
             }
-        }
-    }
+            Ok(())
+        },
+    )?;
     if progress.is_some() {
         eprint!("\r\x1b[2K");
     }

@@ -200,6 +200,24 @@ struct CheckArgs {
     /// Check each claim as every payer in the rule set would, side by side.
     #[arg(long)]
     all_payers: bool,
+
+    #[command(flatten)]
+    jobs: JobsArgs,
+}
+
+/// How many threads work on a batch.
+#[derive(clap::Args, Debug)]
+struct JobsArgs {
+    /// Threads that check claims (default: one per core); the output is the
+    /// same, in input order, whatever the number.
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: Option<u16>,
+}
+
+impl JobsArgs {
+    fn count(&self) -> usize {
+        payrules_intake::batch::jobs_or_cores(self.jobs.map(usize::from))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -277,36 +295,54 @@ fn init_tracing(verbose: u8, json: bool) {
 
 fn check(args: &CheckArgs) -> Result<u8> {
     let (host, rule_set) = args.rule_set.load()?;
-    let mut evaluator = host.evaluator(rule_set);
+    let claims_bytes = rule_set.file_limits.claims_bytes;
+    let inputs = args.files.iter().flat_map(|file| payrules_intake::read_claims(file, claims_bytes));
 
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut exit = EXIT_CLEAN;
     let (mut checked, mut flagged, mut invalid) = (0u64, 0u64, 0u64);
-    for file in &args.files {
-        for input in payrules_intake::read_claims(file, evaluator.rule_set().file_limits.claims_bytes) {
-            let result = payrules_intake::check_input(&mut evaluator, &input, args.all_payers);
-            if result.is_invalid() {
-                invalid += 1;
-                exit = EXIT_BAD_INPUT;
-            } else {
-                checked += 1;
-                if result.needs_attention() {
-                    flagged += 1;
-                    exit = exit.max(EXIT_FINDINGS);
-                }
-            }
-            match args.format {
-                Format::Json => writeln!(out, "{}", result.record(args.explain))?,
-                Format::Table => writeln!(out, "{}", table_block(&input, &result, args.explain))?,
-            }
+    payrules_intake::batch::map_in_order(
+        inputs,
+        args.jobs.count(),
+        || host.evaluator(std::sync::Arc::clone(&rule_set)),
+        |evaluator, input| {
+            let result = payrules_intake::check_input(evaluator, &input, args.all_payers);
             if let Checked::Report { report, .. } = &result
                 && let ClaimReport { verdict: Verdict::Failed { failure, .. }, .. } = report.as_ref()
             {
                 tracing::warn!(kind = failure.kind.as_str(), "a claim could not be evaluated");
             }
-        }
-    }
+            let text = match args.format {
+                Format::Json => result.record(args.explain),
+                Format::Table => table_block(&input, &result, args.explain),
+            };
+            let status = if result.is_invalid() {
+                ClaimStatus::Invalid
+            } else if result.needs_attention() {
+                ClaimStatus::Flagged
+            } else {
+                ClaimStatus::Clean
+            };
+            (text, status)
+        },
+        |(text, status)| -> Result<()> {
+            match status {
+                ClaimStatus::Invalid => {
+                    invalid += 1;
+                    exit = EXIT_BAD_INPUT;
+                }
+                ClaimStatus::Flagged => {
+                    checked += 1;
+                    flagged += 1;
+                    exit = exit.max(EXIT_FINDINGS);
+                }
+                ClaimStatus::Clean => checked += 1,
+            }
+            writeln!(out, "{text}")?;
+            Ok(())
+        },
+    )?;
     if args.format == Format::Table {
         writeln!(
             out,
@@ -319,6 +355,14 @@ fn check(args: &CheckArgs) -> Result<u8> {
     }
     out.flush()?;
     Ok(exit)
+}
+
+/// What one checked claim counts as in the summary and the exit status.
+#[derive(Clone, Copy)]
+enum ClaimStatus {
+    Clean,
+    Flagged,
+    Invalid,
 }
 
 /// The readable block of one checked claim.

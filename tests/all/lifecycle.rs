@@ -196,3 +196,53 @@ fn a_new_payer_walks_from_scaffold_to_check() {
     assert!(text(&inspected.stdout).contains("only the contract"), "{}", text(&inspected.stdout));
     assert!(Path::new(&plugin.join("Cargo.lock")).exists(), "the scaffold keeps the checkout's versions");
 }
+
+#[test]
+fn check_and_diff_answer_the_same_bytes_in_input_order_on_any_number_of_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus.jsonl");
+    let generated = payrules(&["gen", "--count", "1500", "--seed", "9"]);
+    let mut lines = text(&generated.stdout);
+    // Unreadable claims in the middle keep their place and their record.
+    let at = lines.match_indices('\n').nth(699).unwrap().0 + 1;
+    lines.insert_str(at, "{\"id\": \"BROKEN-1\"}\nnot json at all\n");
+    std::fs::write(&corpus, &lines).unwrap();
+    let corpus = corpus.to_str().unwrap();
+    for format in ["json", "table"] {
+        let one = payrules(&["check", "--format", format, "--jobs", "1", corpus]);
+        assert_eq!(one.status.code(), Some(2), "the broken claims exit 2: {}", text(&one.stderr));
+        for jobs in ["2", "5"] {
+            let many = payrules(&["check", "--format", format, "--jobs", jobs, corpus]);
+            assert_eq!(many.status.code(), one.status.code());
+            assert!(many.stdout == one.stdout, "check --format {format} --jobs {jobs} differs from --jobs 1");
+        }
+    }
+    let records = json_lines(&payrules(&["check", "--format", "json", "--jobs", "2", corpus]).stdout);
+    assert_eq!(records.len(), 1502, "one record per input claim");
+    let ids: Vec<String> = text(&generated.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].as_str().unwrap().to_owned())
+        .collect();
+    let answered: Vec<&str> =
+        records.iter().filter_map(|r| r["claim_id"].as_str()).filter(|id| !id.starts_with("BROKEN")).collect();
+    assert_eq!(answered, ids, "records follow the input order");
+
+    let diff = |jobs: &str| {
+        payrules(&[
+            "diff",
+            "--base",
+            "examples/rulesets/default.toml",
+            "--candidate",
+            "examples/rulesets/candidate.toml",
+            "--format",
+            "json",
+            "--jobs",
+            jobs,
+            corpus,
+        ])
+    };
+    let one = diff("1");
+    assert_eq!(one.status.code(), Some(2), "{}", text(&one.stderr));
+    assert!(diff("2").stdout == one.stdout, "diff --jobs 2 differs from --jobs 1");
+    assert!(diff("4").stdout == one.stdout, "diff --jobs 4 differs from --jobs 1");
+}

@@ -12,6 +12,7 @@
 )]
 
 mod cli;
+mod contract;
 mod data;
 mod fuzz;
 mod hardening;

@@ -1,6 +1,8 @@
 //! A plugin component, compiled, checked against the contract, ready to instantiate.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
 
 use payrules_model::{Claim, ConfigError, EvaluationError, Outcome, PluginInfo};
 use sha2::{Digest, Sha256};
@@ -28,7 +30,49 @@ pub struct Plugin {
     pub imports: Vec<String>,
     /// The contract version the component exports.
     pub contract_version: &'static str,
-    pre: PolicyPre,
+    pre: Arc<PolicyPre>,
+}
+
+/// Plugins compiled in this process, by sha256, so a plugin named by several
+/// payer entries, by both rule sets of a `diff`, or by the rule set a service
+/// swaps in is compiled and described once. An entry lives while a loaded
+/// rule set still uses it.
+#[derive(Default)]
+pub(crate) struct CompiledPlugins {
+    by_sha256: Mutex<HashMap<String, Compiled>>,
+}
+
+/// One compiled plugin: what it said about itself and its pre-linked component.
+#[derive(Clone)]
+struct Compiled {
+    info: PluginInfo,
+    imports: Vec<String>,
+    contract_version: &'static str,
+    pre: Weak<PolicyPre>,
+}
+
+impl CompiledPlugins {
+    fn get(&self, sha256: &str) -> Option<(Compiled, Arc<PolicyPre>)> {
+        let memo = self.by_sha256.lock().ok()?;
+        let compiled = memo.get(sha256)?;
+        let pre = compiled.pre.upgrade()?;
+        Some((compiled.clone(), pre))
+    }
+
+    fn put(&self, sha256: &str, plugin: &Plugin) {
+        if let Ok(mut memo) = self.by_sha256.lock() {
+            // Forget plugins no rule set uses any more, so swapping rule
+            // sets in a long-running service does not grow the memo.
+            memo.retain(|_, compiled| compiled.pre.strong_count() > 0);
+            let compiled = Compiled {
+                info: plugin.info.clone(),
+                imports: plugin.imports.clone(),
+                contract_version: plugin.contract_version,
+                pre: Arc::downgrade(&plugin.pre),
+            };
+            memo.insert(sha256.to_owned(), compiled);
+        }
+    }
 }
 
 /// A pre-linked component, by contract version.
@@ -87,10 +131,11 @@ pub struct PluginSource<'a> {
 impl Plugin {
     /// Reads, verifies, compiles (or takes from the cache) and pre-links a plugin,
     /// then asks it to describe itself.
-    pub fn load(
+    pub(crate) fn load(
         engine: &Engine,
         linker: &Linker<SandboxState>,
         cache: Option<&CompileCache>,
+        compiled: &CompiledPlugins,
         limits: &SandboxLimits,
         source: PluginSource<'_>,
     ) -> Result<Plugin, LoadError> {
@@ -116,6 +161,11 @@ impl Plugin {
                 expected: expected.to_ascii_lowercase(),
                 actual: sha256,
             });
+        }
+        let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        if let Some((known, pre)) = compiled.get(&sha256) {
+            let Compiled { info, imports, contract_version, .. } = known;
+            return Ok(Plugin { path: owned(path), sha256, size, info, imports, contract_version, pre });
         }
         let component = match cache {
             Some(cache) => cache.load_or_compile(engine, &sha256, &bytes),
@@ -164,8 +214,9 @@ impl Plugin {
                 info.contract_version
             )));
         }
-        let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
-        Ok(Plugin { path: owned(path), sha256, size, info, imports, contract_version, pre })
+        let plugin = Plugin { path: owned(path), sha256, size, info, imports, contract_version, pre: Arc::new(pre) };
+        compiled.put(&plugin.sha256, &plugin);
+        Ok(plugin)
     }
 
     /// A fresh, unconfigured instance in its own store, seeing `data`.

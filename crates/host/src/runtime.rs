@@ -21,7 +21,7 @@ use crate::cache::CompileCache;
 use crate::conformance::check_outcome;
 use crate::error::{HostError, LoadError};
 use crate::failure::EvaluationFailure;
-use crate::plugin::{Plugin, PluginInstance, PluginSource};
+use crate::plugin::{CompiledPlugins, Plugin, PluginInstance, PluginSource};
 use crate::report::{ClaimReport, Receipt, Verdict};
 use crate::routing::route;
 use crate::ruleset::{config_json, parse_rule_set, read_rule_set_bytes};
@@ -43,6 +43,8 @@ pub struct Host {
     linker: Linker<SandboxState>,
     cache: Option<CompileCache>,
     trusted_keys: Vec<crate::signing::VerifyingKey>,
+    compiled: CompiledPlugins,
+    tables: SharedTables,
     _ticker: EpochTicker,
 }
 
@@ -116,7 +118,15 @@ impl Host {
         v0_3_0::PayerPolicy::add_to_linker::<SandboxState, HasSelf<SandboxState>>(&mut linker, |state| state)
             .map_err(engine_error)?;
         let ticker = EpochTicker::start(&engine);
-        Ok(Host { engine, linker, cache: options.cache, trusted_keys: options.trusted_keys, _ticker: ticker })
+        Ok(Host {
+            engine,
+            linker,
+            cache: options.cache,
+            trusted_keys: options.trusted_keys,
+            compiled: CompiledPlugins::default(),
+            tables: SharedTables::default(),
+            _ticker: ticker,
+        })
     }
 
     /// Loads a rule set: reads each plugin, checks its pin and contract, and
@@ -136,7 +146,7 @@ impl Host {
         let base = path.parent().unwrap_or(Path::new("."));
         let file_limits =
             file.limits.resolve().map_err(|message| LoadError::InvalidRuleSet { path: path.to_path_buf(), message })?;
-        let tables = Arc::new(load_tables(path, base, &file.data, file_limits.data_bytes)?);
+        let tables = self.tables.load(path, base, &file.data, file_limits.data_bytes)?;
         let mut loaded: HashMap<(PathBuf, String), Arc<Plugin>> = HashMap::new();
         let mut entries = Vec::with_capacity(file.payers.len());
         let allowed = allowed_plugin_dirs(base, &file.plugin_dirs);
@@ -153,8 +163,14 @@ impl Host {
                         expected_sha256: Some(&entry.sha256),
                         max_bytes: file_limits.plugin_bytes,
                     };
-                    let plugin =
-                        Arc::new(Plugin::load(&self.engine, &self.linker, self.cache.as_ref(), &limits, source)?);
+                    let plugin = Arc::new(Plugin::load(
+                        &self.engine,
+                        &self.linker,
+                        self.cache.as_ref(),
+                        &self.compiled,
+                        &limits,
+                        source,
+                    )?);
                     loaded.insert(key, Arc::clone(&plugin));
                     plugin
                 }
@@ -233,7 +249,7 @@ impl Host {
     pub fn inspect_plugin(&self, path: &Path) -> Result<Plugin, LoadError> {
         let source =
             PluginSource { entry: "(inspect)", path, expected_sha256: None, max_bytes: crate::files::MAX_PLUGIN_BYTES };
-        Plugin::load(&self.engine, &self.linker, self.cache.as_ref(), &SandboxLimits::default(), source)
+        Plugin::load(&self.engine, &self.linker, self.cache.as_ref(), &self.compiled, &SandboxLimits::default(), source)
     }
 
     fn configured_instance(
@@ -369,20 +385,78 @@ fn check_plugin_place(rule_set: &Path, entry: &str, plugin: &Path, allowed: &[Pa
     })
 }
 
-/// Loads the rule set's reference data files.
-fn load_tables(
-    rule_set: &Path,
-    base: &Path,
-    data: &crate::ruleset::DataFile,
-    max_bytes: u64,
-) -> Result<ReferenceTables, LoadError> {
-    let failed = |cause| LoadError::Data { path: rule_set.to_path_buf(), cause };
-    let named = data.ncci_ptp.iter().chain(data.mue.iter().chain(&data.rvu).chain(&data.gpci).map(|d| &d.file));
-    for file in named {
-        let path = base.join(file);
-        crate::files::check_regular(&path, max_bytes)
-            .map_err(|cause| failed(crate::data::DataError::Read { path: path.clone(), cause }))?;
+/// Reference tables loaded in this process, by the files they were read
+/// from, so two rule sets naming the same files (`diff`'s base and
+/// candidate, or a service's old and new rule set) share one copy. A file
+/// changed on disk since (another size or modification time) is read again.
+#[derive(Default)]
+struct SharedTables {
+    by_files: std::sync::Mutex<HashMap<Vec<String>, std::sync::Weak<ReferenceTables>>>,
+}
+
+impl SharedTables {
+    fn load(
+        &self,
+        rule_set: &Path,
+        base: &Path,
+        data: &crate::ruleset::DataFile,
+        max_bytes: u64,
+    ) -> Result<Arc<ReferenceTables>, LoadError> {
+        // Each rule set's own size limit holds, whether its tables are read or shared.
+        let named = data.ncci_ptp.iter().chain(data.mue.iter().chain(&data.rvu).chain(&data.gpci).map(|d| &d.file));
+        for file in named {
+            let path = base.join(file);
+            crate::files::check_regular(&path, max_bytes).map_err(|cause| LoadError::Data {
+                path: rule_set.to_path_buf(),
+                cause: crate::data::DataError::Read { path: path.clone(), cause },
+            })?;
+        }
+        let key = tables_key(base, data);
+        if let Some(key) = &key
+            && let Ok(memo) = self.by_files.lock()
+            && let Some(tables) = memo.get(key).and_then(std::sync::Weak::upgrade)
+        {
+            return Ok(tables);
+        }
+        let tables = Arc::new(load_tables(rule_set, base, data)?);
+        if let Some(key) = key
+            && let Ok(mut memo) = self.by_files.lock()
+        {
+            memo.retain(|_, tables| tables.strong_count() > 0);
+            memo.insert(key, Arc::downgrade(&tables));
+        }
+        Ok(tables)
     }
+}
+
+/// What identifies a rule set's tables: each file's place (symlinks
+/// resolved), size and modification time, and the dates it covers. `None`
+/// when a file cannot be looked at, so the load reports it.
+fn tables_key(base: &Path, data: &crate::ruleset::DataFile) -> Option<Vec<String>> {
+    let file = |kind: &str, path: &Path, dates: String| -> Option<String> {
+        let resolved = std::fs::canonicalize(base.join(path)).ok()?;
+        let meta = std::fs::metadata(&resolved).ok()?;
+        let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
+        Some(format!("{kind} {} {} {modified} {dates}", resolved.display(), meta.len()))
+    };
+    let dated = |kind: &'static str, files: &'_ [crate::ruleset::DatedFile]| {
+        files
+            .iter()
+            .map(move |f| file(kind, &f.file, format!("{}..{:?}", f.effective_from, f.effective_to)))
+            .collect::<Vec<_>>()
+    };
+    data.ncci_ptp
+        .iter()
+        .map(|p| file("ncci-ptp", p, String::new()))
+        .chain(dated("mue", &data.mue))
+        .chain(dated("rvu", &data.rvu))
+        .chain(dated("gpci", &data.gpci))
+        .collect()
+}
+
+/// Loads the rule set's reference data files.
+fn load_tables(rule_set: &Path, base: &Path, data: &crate::ruleset::DataFile) -> Result<ReferenceTables, LoadError> {
+    let failed = |cause| LoadError::Data { path: rule_set.to_path_buf(), cause };
     let ncci_ptp = if data.ncci_ptp.is_empty() {
         None
     } else {

@@ -4,6 +4,7 @@
 //! here, so a claim gets the same located error and the same JSON record
 //! whichever way it came in.
 
+pub mod batch;
 mod fix;
 mod read;
 mod records;
