@@ -71,21 +71,6 @@ fn main() {
     }
     let native_us = report("native (rlib, direct call)", claims.len(), started.elapsed());
 
-    // Native through the PDK adapter: the plugin's own conversions from and to
-    // the contract's types, as in the sandbox, without the sandbox. (A native
-    // adapter has no host to ask, so it runs without reference data.)
-    use payrules_pdk::__bindings::exports::payrules::policy::policy::Guest as _;
-    use payrules_pdk::__bindings::payrules::policy::types as wit;
-    type Adapter = payrules_pdk::__private::Adapter<Medicare>;
-    Adapter::configure(config.clone()).unwrap();
-    let wit_claims: Vec<wit::Claim> = claims.iter().map(wit::Claim::from).collect();
-    let started = Instant::now();
-    for claim in &wit_claims {
-        black_box(Adapter::evaluate(black_box(claim.clone())).unwrap());
-    }
-    let adapter_us = report("native, through the PDK adapter", claims.len(), started.elapsed());
-    println!("{:<44} {:>8.2}x native", "", adapter_us / native_us);
-
     // Sandboxed, warm instance: routing, conversion, the component call, fuel.
     // Warm instances are an opt-in (`reuse_instances = true`); the bundled
     // rule set gives each claim a fresh one.

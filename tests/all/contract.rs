@@ -49,3 +49,47 @@ fn every_contract_folder_is_released_or_the_one_draft() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The bundled rule set with each plugin swapped for its build on contract
+/// 0.3.0 (tests/fixtures/contract-0.3.0), written into `dir`.
+fn rule_set_on_0_3_0(dir: &std::path::Path) -> std::path::PathBuf {
+    let fixtures = root().join("tests/fixtures/contract-0.3.0");
+    let mut text = std::fs::read_to_string(root().join("examples/rulesets/default.toml")).unwrap();
+    for plugin in ["medicare", "commercial", "medicaid", "self-pay", "workers-comp"] {
+        let now = crate::support::built(&format!("plugins/{plugin}"));
+        let now = format!("{:x}", Sha256::digest(std::fs::read(now).unwrap()));
+        let then = fixtures.join(format!("{plugin}.wasm"));
+        let then = format!("{:x}", Sha256::digest(std::fs::read(then).unwrap()));
+        assert_ne!(now, then, "{plugin} should be rebuilt on the newest contract");
+        text = text.replace(&now, &then);
+    }
+    let text = text
+        .replace("../../target/plugins", &fixtures.display().to_string())
+        .replace("\"../data/", &format!("\"{}/examples/data/", root().display()));
+    let path = dir.join("on-0.3.0.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn plugins_built_on_contract_0_3_0_give_the_same_outcomes_as_their_newest_builds() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let old = rule_set_on_0_3_0(dir.path());
+    let corpus = dir.path().join("corpus.jsonl");
+    let generated = crate::support::payrules(&["gen", "--count", "1200", "--seed", "21"]);
+    std::fs::write(&corpus, &generated.stdout)?;
+    let inspect = crate::support::payrules(&["plugin", "inspect", "tests/fixtures/contract-0.3.0/medicare.wasm"]);
+    assert!(crate::support::text(&inspect.stdout).contains("contract  payrules:policy@0.3.0"));
+    let diff = crate::support::payrules(&[
+        "diff",
+        "--base",
+        old.to_str().unwrap(),
+        "--candidate",
+        "examples/rulesets/default.toml",
+        corpus.to_str().unwrap(),
+    ]);
+    let report = crate::support::text(&diff.stdout);
+    assert_eq!(diff.status.code(), Some(0), "{report}{}", crate::support::text(&diff.stderr));
+    assert!(report.contains("1200 claim(s) replayed from default@2026.1 to default@2026.1: 0 changed"), "{report}");
+    Ok(())
+}

@@ -81,15 +81,36 @@ fn an_outcome_that_does_not_fit_its_claim_is_a_plugin_failure() {
 
 #[test]
 fn a_plugin_may_ask_the_host_only_about_its_own_claim() {
-    // 40,000 codes once held the host for minutes; now the lookup is refused
-    // before any work, since the claim has one line.
-    let message = violation("ask-foreign-1", "");
-    assert_eq!(message, "the plugin asked the host for NCCI edits about 40000 codes, more than the claim's 1 lines");
     let message = violation("ask-date-1", "");
     assert_eq!(
         message,
-        "the plugin asked the host for NCCI edits on 2026-04-14, which is not a date of service of the claim"
+        "the plugin asked the host for code reference data on 2026-04-14, which is not a date of service of the claim"
     );
+    // Contracts before 0.4.0 send the codes they ask about. 40,000 codes once
+    // held the host for minutes; the lookup is refused before any work, since
+    // the claim has one line. The 0.3.0 build of the rogue plugin tries it.
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = support::root().join("tests/fixtures/contract-0.3.0/rogue.wasm");
+    let sha = sha256_hex(&std::fs::read(&plugin).unwrap());
+    let rules = support::one_entry_rule_set(dir.path(), &plugin, &sha, "");
+    let host = support::host();
+    let mut evaluator = host.evaluator(support::load(&host, &rules));
+    for (id, expected) in [
+        ("ask-foreign-1", "the plugin asked the host for NCCI edits about 40000 codes, more than the claim's 1 lines"),
+        (
+            "ask-date-1",
+            "the plugin asked the host for NCCI edits on 2026-04-14, which is not a date of service of the claim",
+        ),
+    ] {
+        match evaluator.evaluate(&support::claim(id)).verdict {
+            Verdict::Failed { failure, .. } => {
+                assert_eq!(failure.kind, FailureKind::ContractViolation, "{id}: {failure}");
+                assert_eq!(failure.message, expected);
+            }
+            other => panic!("{id} should fail: {other:?}"),
+        }
+        assert!(matches!(evaluator.evaluate(&support::claim("plain-1")).verdict, Verdict::Evaluated { .. }));
+    }
 }
 
 #[test]
@@ -106,7 +127,7 @@ fn host_work_is_charged_as_fuel() {
     };
     let once = fuel("ask-repeat-1-a", &mut evaluator);
     let thousand = fuel("ask-repeat-1001-a", &mut evaluator);
-    // Each lookup of one code costs the call and the code, whatever the plugin spends itself.
+    // Each lookup about a date with one code costs the call and the code, whatever the plugin spends itself.
     let per_lookup = payrules_host::sandbox::HOST_CALL_FUEL + payrules_host::sandbox::HOST_ITEM_FUEL;
     assert!(thousand - once >= 1000 * per_lookup, "1000 more lookups cost {} fuel", thousand - once);
     // A budget spent on lookups ends the claim like one spent in wasm.
@@ -695,7 +716,7 @@ fn the_contract_checks_hold_through_the_payrules_binary() {
         ("remember-1", "SYNTH-PATIENT-A"),
         ("remember-2", "SYNTH-PATIENT-B"),
         ("extra-line-1", "P1"),
-        ("ask-foreign-1", "P1"),
+        ("ask-date-1", "P1"),
         ("panic-1", "P1"),
         ("plain-1", "P1"),
     ]
@@ -713,7 +734,7 @@ fn the_contract_checks_hold_through_the_payrules_binary() {
     assert_eq!(by_id("remember-2")["outcome"]["findings"], serde_json::json!([]), "nothing of remember-1 is seen");
     for (id, kind, text_part) in [
         ("extra-line-1", "contract-violation", "it answered for line 99"),
-        ("ask-foreign-1", "contract-violation", "about 40000 codes, more than the claim's 1 lines"),
+        ("ask-date-1", "contract-violation", "on 2026-04-14, which is not a date of service of the claim"),
         ("panic-1", "trap", "rogue panic: this claim was too strange"),
     ] {
         let record = by_id(id);

@@ -122,8 +122,8 @@ fn inspect_shows_what_a_plugin_declares_and_imports() {
     let stdout = text(&output.stdout);
     for expected in [
         "plugin medicare@0.1.0",
-        "contract  payrules:policy@0.3.0",
-        "imports   payrules:policy/types@0.3.0, payrules:policy/reference-data@0.3.0, payrules:policy/diagnostics@0.3.0",
+        "contract  payrules:policy@0.4.0",
+        "imports   payrules:policy/types@0.4.0, payrules:policy/reference-data@0.4.0, payrules:policy/diagnostics@0.4.0",
         "only the contract: no WASI, no clock, no I/O",
         "MCR-UNITS-OVER",
         "source: CMS 100-04 ch.5 20.2",

@@ -500,7 +500,8 @@ fn a_candidate_that_fails_any_check_is_refused_and_the_old_rule_set_keeps_servin
     let admin = token_file(dir.path(), "admin.token", "admin-secret-0123456789");
     let server = Server::start(&["--rules", active.to_str().unwrap(), "--admin-token-file", admin.to_str().unwrap()]);
     let default = rule_set_text("default");
-    let medicare_pin = "c141f25840c3a3d111a3dc7b6cdcfaf1d1591bb42188ce0cf8d7e89ca9c9bda8";
+    let medicare_pin = payrules_host::sha256_hex(&std::fs::read(support::built("plugins/medicare")).unwrap());
+    let medicare_pin = medicare_pin.as_str();
     let garbage = dir.path().join("garbage.wasm");
     std::fs::write(&garbage, b"not a component").unwrap();
     let garbage_pin = payrules_host::sha256_hex(b"not a component");

@@ -12,9 +12,9 @@
 //! # Ok(()) }
 //! ```
 
-mod bindings;
 pub mod cache;
 mod conformance;
+mod contract;
 pub mod data;
 mod error;
 mod failure;
@@ -29,8 +29,8 @@ mod runtime;
 pub mod sandbox;
 pub mod signing;
 
-pub use bindings::SUPPORTED_VERSIONS;
 pub use cache::{CacheError, CacheKey, CompileCache};
+pub use contract::SUPPORTED_VERSIONS;
 pub use error::{HostError, LoadError};
 pub use failure::{EvaluationFailure, FailureKind};
 pub use plugin::{Plugin, sha256_hex};

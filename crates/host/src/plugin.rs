@@ -9,8 +9,8 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 
-use crate::bindings::{SUPPORTED_VERSIONS, v0_1_0, v0_2_0, v0_3_0};
 use crate::cache::CompileCache;
+use crate::contract::{SUPPORTED_VERSIONS, latest, v0_1_0, v0_2_0, v0_3_0};
 use crate::data::GrantedData;
 use crate::error::LoadError;
 use crate::failure::EvaluationFailure;
@@ -80,6 +80,7 @@ enum PolicyPre {
     V0_1_0(v0_1_0::PayerPolicyPre<SandboxState>),
     V0_2_0(v0_2_0::PayerPolicyPre<SandboxState>),
     V0_3_0(v0_3_0::PayerPolicyPre<SandboxState>),
+    V0_4_0(latest::PayerPolicyPre<SandboxState>),
 }
 
 /// An instance's exports, by contract version.
@@ -87,6 +88,7 @@ pub(crate) enum PolicyBindings {
     V0_1_0(v0_1_0::PayerPolicy),
     V0_2_0(v0_2_0::PayerPolicy),
     V0_3_0(v0_3_0::PayerPolicy),
+    V0_4_0(latest::PayerPolicy),
 }
 
 impl std::fmt::Debug for Plugin {
@@ -199,6 +201,7 @@ impl Plugin {
             v0_1_0::VERSION => PolicyPre::V0_1_0(v0_1_0::PayerPolicyPre::new(instance_pre).map_err(mismatch)?),
             v0_2_0::VERSION => PolicyPre::V0_2_0(v0_2_0::PayerPolicyPre::new(instance_pre).map_err(mismatch)?),
             v0_3_0::VERSION => PolicyPre::V0_3_0(v0_3_0::PayerPolicyPre::new(instance_pre).map_err(mismatch)?),
+            latest::VERSION => PolicyPre::V0_4_0(latest::PayerPolicyPre::new(instance_pre).map_err(mismatch)?),
             other => return Err(not_a_plugin(format!("the host has no bindings for contract {other}"))),
         };
         let failed = |failure: EvaluationFailure| LoadError::PluginFailed {
@@ -255,6 +258,7 @@ impl PluginInstance {
             PolicyPre::V0_1_0(pre) => pre.instantiate(&mut store).map(PolicyBindings::V0_1_0),
             PolicyPre::V0_2_0(pre) => pre.instantiate(&mut store).map(PolicyBindings::V0_2_0),
             PolicyPre::V0_3_0(pre) => pre.instantiate(&mut store).map(PolicyBindings::V0_3_0),
+            PolicyPre::V0_4_0(pre) => pre.instantiate(&mut store).map(PolicyBindings::V0_4_0),
         };
         let policy = instantiated.map_err(|e| EvaluationFailure::classify(&store, limits, e))?;
         Ok(PluginInstance { store, policy })
@@ -280,10 +284,14 @@ impl PluginInstance {
 
     /// Asks the plugin who it is.
     fn describe(&mut self, limits: &SandboxLimits) -> Result<PluginInfo, EvaluationFailure> {
-        let (info, _) = self.call(limits, |policy, store| match policy {
-            PolicyBindings::V0_1_0(p) => p.payrules_policy_policy().call_describe(store).map(PluginInfo::from),
-            PolicyBindings::V0_2_0(p) => p.payrules_policy_policy().call_describe(store).map(PluginInfo::from),
-            PolicyBindings::V0_3_0(p) => p.payrules_policy_policy().call_describe(store).map(PluginInfo::from),
+        let (info, _) = self.call(limits, |policy, store| {
+            let info = match policy {
+                PolicyBindings::V0_1_0(p) => p.payrules_policy_policy().call_describe(store)?.into(),
+                PolicyBindings::V0_2_0(p) => p.payrules_policy_policy().call_describe(store)?.into(),
+                PolicyBindings::V0_3_0(p) => p.payrules_policy_policy().call_describe(store)?.into(),
+                PolicyBindings::V0_4_0(p) => p.payrules_policy_policy().call_describe(store)?,
+            };
+            Ok(PluginInfo::from(info))
         })?;
         Ok(info)
     }
@@ -294,16 +302,20 @@ impl PluginInstance {
         limits: &SandboxLimits,
         config_json: &str,
     ) -> Result<Result<(), String>, EvaluationFailure> {
-        let (result, _) = self.call(limits, |policy, store| match policy {
-            PolicyBindings::V0_1_0(p) => {
-                p.payrules_policy_policy().call_configure(store, config_json).map(|r| r.map_err(ConfigError::from))
-            }
-            PolicyBindings::V0_2_0(p) => {
-                p.payrules_policy_policy().call_configure(store, config_json).map(|r| r.map_err(ConfigError::from))
-            }
-            PolicyBindings::V0_3_0(p) => {
-                p.payrules_policy_policy().call_configure(store, config_json).map(|r| r.map_err(ConfigError::from))
-            }
+        let (result, _) = self.call(limits, |policy, store| {
+            let refused: Result<(), latest::t::ConfigError> = match policy {
+                PolicyBindings::V0_1_0(p) => {
+                    p.payrules_policy_policy().call_configure(store, config_json)?.map_err(Into::into)
+                }
+                PolicyBindings::V0_2_0(p) => {
+                    p.payrules_policy_policy().call_configure(store, config_json)?.map_err(Into::into)
+                }
+                PolicyBindings::V0_3_0(p) => {
+                    p.payrules_policy_policy().call_configure(store, config_json)?.map_err(Into::into)
+                }
+                PolicyBindings::V0_4_0(p) => p.payrules_policy_policy().call_configure(store, config_json)?,
+            };
+            Ok(refused.map_err(ConfigError::from))
         })?;
         Ok(result.map_err(|e| e.to_string()))
     }
@@ -315,22 +327,26 @@ impl PluginInstance {
         claim: &Claim,
     ) -> Result<(Outcome, u64), EvaluationFailure> {
         self.store.data_mut().begin_claim(crate::sandbox::ClaimScope::of(claim));
-        let called = self.call(limits, |policy, store| match policy {
-            PolicyBindings::V0_1_0(p) => {
-                let claim = v0_1_0::payrules::policy::types::Claim::from(claim);
-                let answer = p.payrules_policy_policy().call_evaluate(store, &claim)?;
-                Ok(answer.map(Outcome::from).map_err(EvaluationError::from))
-            }
-            PolicyBindings::V0_2_0(p) => {
-                let claim = v0_2_0::payrules::policy::types::Claim::from(claim);
-                let answer = p.payrules_policy_policy().call_evaluate(store, &claim)?;
-                Ok(answer.map(Outcome::from).map_err(EvaluationError::from))
-            }
-            PolicyBindings::V0_3_0(p) => {
-                let claim = v0_3_0::payrules::policy::types::Claim::from(claim);
-                let answer = p.payrules_policy_policy().call_evaluate(store, &claim)?;
-                Ok(answer.map(Outcome::from).map_err(EvaluationError::from))
-            }
+        // The claim is lowered in the newest contract's shape; an older
+        // plugin gets it converted from there, and its answer back into it.
+        let lowered = latest::t::Claim::from(claim);
+        let called = self.call(limits, |policy, store| {
+            let answer: Result<latest::t::Outcome, latest::t::EvaluationError> = match policy {
+                PolicyBindings::V0_1_0(p) => {
+                    let claim = v0_1_0::payrules::policy::types::Claim::from(&lowered);
+                    p.payrules_policy_policy().call_evaluate(store, &claim)?.map(Into::into).map_err(Into::into)
+                }
+                PolicyBindings::V0_2_0(p) => {
+                    let claim = v0_2_0::payrules::policy::types::Claim::from(&lowered);
+                    p.payrules_policy_policy().call_evaluate(store, &claim)?.map(Into::into).map_err(Into::into)
+                }
+                PolicyBindings::V0_3_0(p) => {
+                    let claim = v0_3_0::payrules::policy::types::Claim::from(&lowered);
+                    p.payrules_policy_policy().call_evaluate(store, &claim)?.map(Into::into).map_err(Into::into)
+                }
+                PolicyBindings::V0_4_0(p) => p.payrules_policy_policy().call_evaluate(store, &lowered)?,
+            };
+            Ok(answer.map(Outcome::from).map_err(EvaluationError::from))
         });
         self.store.data_mut().end_claim();
         let (result, fuel) = called?;

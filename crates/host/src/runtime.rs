@@ -9,7 +9,7 @@ use payrules_model::{Claim, Date};
 use wasmtime::Engine;
 use wasmtime::component::{HasSelf, Linker};
 
-use crate::bindings::{v0_2_0, v0_3_0};
+use crate::contract::{latest, v0_2_0, v0_3_0};
 use crate::data::gpci::GpciTable;
 use crate::data::mue::MueTable;
 use crate::data::ptp::PtpTable;
@@ -112,10 +112,12 @@ impl Host {
         // defining it empty satisfies the import without granting anything.
         let engine_error = |e: wasmtime::Error| HostError::Engine(e.to_string());
         linker.instance("payrules:policy/types@0.1.0").map_err(engine_error)?;
-        // 0.2.0 also imports the read-only reference data lookups, and 0.3.0 diagnostics.
+        // 0.2.0 on also import the read-only reference data lookups, and 0.3.0 on diagnostics.
         v0_2_0::PayerPolicy::add_to_linker::<SandboxState, HasSelf<SandboxState>>(&mut linker, |state| state)
             .map_err(engine_error)?;
         v0_3_0::PayerPolicy::add_to_linker::<SandboxState, HasSelf<SandboxState>>(&mut linker, |state| state)
+            .map_err(engine_error)?;
+        latest::PayerPolicy::add_to_linker::<SandboxState, HasSelf<SandboxState>>(&mut linker, |state| state)
             .map_err(engine_error)?;
         let ticker = EpochTicker::start(&engine);
         Ok(Host {

@@ -99,6 +99,8 @@ pub const MAX_LOCALITY_BYTES: usize = 64;
 pub struct ClaimScope {
     codes: Vec<String>,
     dates: Vec<payrules_model::Date>,
+    /// The codes billed on each date of service, once each, by date.
+    codes_on: Vec<(payrules_model::Date, Vec<String>)>,
     lines: usize,
 }
 
@@ -111,7 +113,21 @@ impl ClaimScope {
         let mut dates: Vec<payrules_model::Date> = claim.lines.iter().map(|l| l.date_of_service).collect();
         dates.sort_unstable();
         dates.dedup();
-        ClaimScope { codes, dates, lines: claim.lines.len() }
+        let codes_on = dates
+            .iter()
+            .map(|date| {
+                let mut on: Vec<String> = claim
+                    .lines
+                    .iter()
+                    .filter(|l| l.date_of_service == *date)
+                    .map(|l| l.procedure.as_str().to_owned())
+                    .collect();
+                on.sort_unstable();
+                on.dedup();
+                (*date, on)
+            })
+            .collect();
+        ClaimScope { codes, dates, codes_on, lines: claim.lines.len() }
     }
 }
 
@@ -202,6 +218,34 @@ impl SandboxState {
             Some(date) => Err(self.refuse(lookup, format!("on {date}, which is not a date of service of the claim"))),
             None => Err(self.refuse(lookup, "on a date that does not exist".to_owned())),
         }
+    }
+
+    /// Checks a whole-day lookup (contract 0.4.0's `day-reference`): the
+    /// date must be a date of service of the claim. Returns it with the
+    /// codes the claim bills on it, which are all the host answers about.
+    pub fn check_day_lookup(
+        &mut self,
+        lookup: &str,
+        date: Option<payrules_model::Date>,
+    ) -> wasmtime::Result<(payrules_model::Date, Vec<String>)> {
+        let Some(scope) = &self.scope else {
+            return Err(self.refuse(lookup, "outside the evaluation of a claim".to_owned()));
+        };
+        let Some(date) = date else {
+            return Err(self.refuse(lookup, "on a date that does not exist".to_owned()));
+        };
+        match scope.codes_on.binary_search_by_key(&date, |(on, _)| *on) {
+            Ok(index) => Ok((date, scope.codes_on.get(index).map(|(_, codes)| codes.clone()).unwrap_or_default())),
+            Err(_) => Err(self.refuse(lookup, format!("on {date}, which is not a date of service of the claim"))),
+        }
+    }
+
+    /// Refuses a locality name longer than any real one, before any work.
+    pub fn check_locality(&mut self, locality: &str) -> wasmtime::Result<()> {
+        if locality.len() > MAX_LOCALITY_BYTES {
+            return Err(self.refuse("geographic indices", format!("with a locality name of {} bytes", locality.len())));
+        }
+        Ok(())
     }
 
     /// Keeps the first panic message, on one line and at most

@@ -102,6 +102,51 @@ code_newtype!(
     CodeError::Diagnosis
 );
 
+/// A short ASCII code (a procedure code, a modifier) as its bytes in a
+/// number, first character in the most significant byte used; `None` for
+/// text longer than eight bytes or not ASCII. This is how contract 0.4.0
+/// sends codes across the plugin boundary, without a string each.
+pub fn pack_ascii(text: &str) -> Option<u64> {
+    if text.len() > 8 || !text.is_ascii() {
+        return None;
+    }
+    Some(text.bytes().fold(0u64, |packed, byte| (packed << 8) | u64::from(byte)))
+}
+
+/// The text of a number made by [`pack_ascii`]; `None` if a byte is not
+/// printable ASCII or the number has a gap of zero bytes.
+pub fn unpack_ascii(packed: u64) -> Option<String> {
+    let bytes: Vec<u8> = packed.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+    bytes.iter().all(u8::is_ascii_graphic).then(|| bytes.into_iter().map(char::from).collect())
+}
+
+impl ProcedureCode {
+    /// The code packed for contract 0.4.0 (see [`pack_ascii`]).
+    pub fn packed(&self) -> u64 {
+        // A parsed code is five ASCII characters, so it always packs.
+        pack_ascii(&self.0).unwrap_or(0)
+    }
+
+    /// Reads a packed code, refusing a number that is not a valid code.
+    pub fn from_packed(packed: u64) -> Result<ProcedureCode, CodeError> {
+        let text = unpack_ascii(packed).ok_or_else(|| CodeError::Procedure(format!("{packed:#x}")))?;
+        ProcedureCode::parse(&text)
+    }
+}
+
+impl Modifier {
+    /// The modifier packed for contract 0.4.0: its two ASCII bytes, first high.
+    pub fn packed(&self) -> u16 {
+        self.0.bytes().fold(0u16, |packed, byte| (packed << 8) | u16::from(byte))
+    }
+
+    /// Reads a packed modifier, refusing a number that is not a valid modifier.
+    pub fn from_packed(packed: u16) -> Result<Modifier, CodeError> {
+        let text = unpack_ascii(u64::from(packed)).ok_or_else(|| CodeError::Modifier(format!("{packed:#x}")))?;
+        Modifier::parse(&text)
+    }
+}
+
 /// How a code is counted into units.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -209,6 +254,24 @@ pub fn code_info(code: &ProcedureCode) -> Option<&'static CodeInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_and_modifiers_pack_and_unpack_losslessly() {
+        for text in ["97110", "G0283", "0001U"] {
+            assert_eq!(pack_ascii(text).and_then(unpack_ascii).as_deref(), Some(text));
+        }
+        assert_eq!(pack_ascii("97110"), Some(0x39_37_31_31_30));
+        let code = ProcedureCode::parse("97530").unwrap();
+        assert_eq!(ProcedureCode::from_packed(code.packed()), Ok(code));
+        let gp = Modifier::parse("GP").unwrap();
+        assert_eq!(gp.packed(), 0x4750);
+        assert_eq!(Modifier::from_packed(0x4750), Ok(gp));
+        // Numbers that are not codes are refused, not read as something else.
+        assert!(ProcedureCode::from_packed(0).is_err());
+        assert!(ProcedureCode::from_packed(0x39_00_31_31_30).is_err());
+        assert!(Modifier::from_packed(0x0A50).is_err());
+        assert_eq!(pack_ascii("TOO-LONG-CODE"), None);
+    }
 
     #[test]
     fn table_is_sorted_for_binary_search() {

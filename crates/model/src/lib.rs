@@ -6,7 +6,6 @@
 
 pub mod claim;
 pub mod codes;
-#[doc(hidden)]
 pub mod contract;
 pub mod correction;
 pub mod date;
@@ -22,7 +21,9 @@ pub use claim::{
     Authorization, Claim, ClaimError, ClinicianRole, ClockTime, Episode, MAX_LINE_CHARGE, MAX_LINE_UNITS, Patient,
     Payer, PayerKind, Provider, RenderingProvider, ServiceLine, TimeBlock, TreatmentMinutes, YearToDate,
 };
-pub use codes::{CodeError, CodeInfo, Diagnosis, Discipline, Modifier, ProcedureCode, UnitBasis, code_info};
+pub use codes::{
+    CodeError, CodeInfo, Diagnosis, Discipline, Modifier, ProcedureCode, UnitBasis, code_info, pack_ascii, unpack_ascii,
+};
 pub use correction::{CorrectedClaim, UnappliedFix, apply_fixes};
 pub use date::{Date, DateError};
 pub use finding::{AddedLine, AdjustmentGroup, Applicability, Denial, Fact, Finding, Fix, FixAction, Severity};

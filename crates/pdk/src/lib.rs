@@ -76,6 +76,7 @@ pub use payrules_model::{
 };
 pub use payrules_model::{GeographicIndices, RelativeValues};
 
+mod contract;
 pub mod ncci;
 pub mod rvu_pricing;
 pub mod timed_units;
@@ -158,21 +159,13 @@ pub fn configure_from_json<P: PayerPolicy>(json: &str) -> Result<P, ConfigError>
 #[doc(hidden)]
 pub mod __bindings {
     wit_bindgen::generate!({
-        path: "../../wit/since_v0.3.0",
+        path: "../../wit/since_v0.4.0",
         world: "payer-policy",
         pub_export_macro: true,
         export_macro_name: "__export_payer_policy",
         default_bindings_module: "::payrules_pdk::__bindings",
     });
 }
-
-payrules_model::__contract_conversions!([crate::__bindings::payrules::policy::types] fix_in {
-    t::FixAction::AddLine(a) => m::FixAction::AddLine(m::AddedLine { procedure: a.procedure, modifiers: a.modifiers, units: a.units }),
-});
-payrules_model::__contract_answers!([crate::__bindings::payrules::policy::types]);
-payrules_model::__reference_conversions!(
-    [crate::__bindings::payrules::policy::reference_data][crate::__bindings::payrules::policy::types]
-);
 
 #[doc(hidden)]
 pub mod __private {
@@ -182,54 +175,103 @@ pub mod __private {
 
     use crate::__bindings::exports::payrules::policy::policy::Guest;
     use crate::__bindings::payrules::policy::types as t;
-    use crate::{Claim, EvaluationError, PayerPolicy, ReferenceData};
+    use crate::{Claim, EvaluationError, PayerPolicy};
     #[cfg(target_arch = "wasm32")]
-    use crate::{DataUnavailable, Date, GeographicIndices, MueLimit, PtpEdit, RelativeValues};
+    use crate::{DataUnavailable, Date, GeographicIndices, MueLimit, PtpEdit, ReferenceData, RelativeValues};
 
-    /// Lookups answered by the host through the contract's `reference-data` import.
+    /// Lookups answered by the host through the contract's `reference-data`
+    /// import, for one claim. The first lookup about a date asks the host
+    /// once for everything its code tables say about the codes billed that
+    /// date; later lookups about the date are answered from that, keeping
+    /// the rows about the codes asked for.
     #[cfg(target_arch = "wasm32")]
-    struct HostReferenceData;
+    #[derive(Default)]
+    struct HostReferenceData {
+        days: RefCell<Vec<(Date, DayRows)>>,
+    }
+
+    /// One date's answer from the host, in the model's types.
+    #[cfg(target_arch = "wasm32")]
+    struct DayRows {
+        ptp_edits: Result<Vec<PtpEdit>, DataUnavailable>,
+        mue_limits: Result<Vec<MueLimit>, DataUnavailable>,
+        relative_values: Result<Vec<RelativeValues>, DataUnavailable>,
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    impl HostReferenceData {
+        fn with_day<R>(&self, date: Date, answer: impl FnOnce(&DayRows) -> R) -> R {
+            use crate::__bindings::payrules::policy::reference_data as r;
+            let mut days = self.days.borrow_mut();
+            let index = match days.iter().position(|(on, _)| *on == date) {
+                Some(index) => index,
+                None => {
+                    let asked = r::CodeTables::PTP_EDITS | r::CodeTables::MUE_LIMITS | r::CodeTables::RELATIVE_VALUES;
+                    let day = r::day_reference(crate::contract::date_out(date), asked);
+                    // A table asked about is always answered; `None` would be a host that broke the contract.
+                    let rows = DayRows {
+                        ptp_edits: day
+                            .ptp_edits
+                            .unwrap_or(Err(r::DataError::NotGranted))
+                            .map_err(DataUnavailable::from)
+                            .and_then(|edits| edits.into_iter().map(PtpEdit::try_from).collect()),
+                        mue_limits: day
+                            .mue_limits
+                            .unwrap_or(Err(r::DataError::NotGranted))
+                            .map(|limits| limits.into_iter().map(MueLimit::from).collect())
+                            .map_err(DataUnavailable::from),
+                        relative_values: day
+                            .relative_values
+                            .unwrap_or(Err(r::DataError::NotGranted))
+                            .map(|values| values.into_iter().map(RelativeValues::from).collect())
+                            .map_err(DataUnavailable::from),
+                    };
+                    days.push((date, rows));
+                    days.len() - 1
+                }
+            };
+            match days.get(index) {
+                Some((_, rows)) => answer(rows),
+                None => answer(&DayRows {
+                    ptp_edits: Err(DataUnavailable::NoDataForDate),
+                    mue_limits: Err(DataUnavailable::NoDataForDate),
+                    relative_values: Err(DataUnavailable::NoDataForDate),
+                }),
+            }
+        }
+    }
 
     #[cfg(target_arch = "wasm32")]
     impl ReferenceData for HostReferenceData {
         fn ptp_edits(&self, codes: &[&str], date: Date) -> Result<Vec<PtpEdit>, DataUnavailable> {
-            use crate::__bindings::payrules::policy::reference_data as r;
-            let codes: Vec<String> = codes.iter().map(|c| (*c).to_owned()).collect();
-            let date = t::Date { year: date.year(), month: date.month(), day: date.day() };
-            r::ptp_edits(&codes, date)?.into_iter().map(PtpEdit::try_from).collect()
+            let asked = |code: &str| codes.contains(&code);
+            self.with_day(date, |day| {
+                let edits = day.ptp_edits.as_ref().map_err(|e| *e)?;
+                Ok(edits
+                    .iter()
+                    .filter(|e| e.column_one != e.column_two && asked(&e.column_one) && asked(&e.column_two))
+                    .cloned()
+                    .collect())
+            })
         }
 
         fn mue_limits(&self, codes: &[&str], date: Date) -> Result<Vec<MueLimit>, DataUnavailable> {
-            use crate::__bindings::payrules::policy::reference_data as r;
-            let codes: Vec<String> = codes.iter().map(|c| (*c).to_owned()).collect();
-            let date = t::Date { year: date.year(), month: date.month(), day: date.day() };
-            Ok(r::mue_limits(&codes, date)?.into_iter().map(MueLimit::from).collect())
+            self.with_day(date, |day| {
+                let limits = day.mue_limits.as_ref().map_err(|e| *e)?;
+                Ok(limits.iter().filter(|l| codes.contains(&l.code.as_str())).cloned().collect())
+            })
         }
 
         fn relative_values(&self, codes: &[&str], date: Date) -> Result<Vec<RelativeValues>, DataUnavailable> {
-            use crate::__bindings::payrules::policy::reference_data as r;
-            let codes: Vec<String> = codes.iter().map(|c| (*c).to_owned()).collect();
-            let date = t::Date { year: date.year(), month: date.month(), day: date.day() };
-            Ok(r::relative_values_for(&codes, date)?.into_iter().map(RelativeValues::from).collect())
+            self.with_day(date, |day| {
+                let values = day.relative_values.as_ref().map_err(|e| *e)?;
+                Ok(values.iter().filter(|v| codes.contains(&v.code.as_str())).cloned().collect())
+            })
         }
 
         fn geographic_indices(&self, locality: &str, date: Date) -> Result<Option<GeographicIndices>, DataUnavailable> {
             use crate::__bindings::payrules::policy::reference_data as r;
-            let date = t::Date { year: date.year(), month: date.month(), day: date.day() };
-            Ok(r::geographic_indices_for(locality, date)?.map(GeographicIndices::from))
-        }
-    }
-
-    /// The reference data an adapted policy sees: the host's, inside the
-    /// sandbox; none in a native build, which has no host to ask.
-    fn reference_data() -> &'static dyn ReferenceData {
-        #[cfg(target_arch = "wasm32")]
-        {
-            &HostReferenceData
-        }
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            &crate::NoReferenceData
+            Ok(r::geographic_indices_for(locality, crate::contract::date_out(date))?.map(GeographicIndices::from))
         }
     }
 
@@ -279,7 +321,12 @@ pub mod __private {
                 let policy = slot.as_ref().and_then(|p| p.downcast_ref::<P>()).ok_or_else(|| EvaluationError {
                     message: "the plugin was asked to evaluate before it was configured".to_owned(),
                 })?;
-                policy.evaluate(&claim, reference_data()).map(Into::into).map_err(Into::into)
+                #[cfg(target_arch = "wasm32")]
+                let data = HostReferenceData::default();
+                // A native build has no host to ask.
+                #[cfg(not(target_arch = "wasm32"))]
+                let data = crate::NoReferenceData;
+                policy.evaluate(&claim, &data).map(Into::into).map_err(Into::into)
             })
         }
     }

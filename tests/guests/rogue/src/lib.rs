@@ -7,9 +7,14 @@
 //! - `extra-line-*`, `missing-line-*`, `twice-*`, `negative-*`, `overpay-*`, `above-charge-*`,
 //!   `ghost-finding-*`, `ghost-fix-*`, `too-many-units-*`: an outcome that
 //!   does not fit the claim.
-//! - `ask-foreign-*`: asks the host about 40,000 codes that are not billed.
-//! - `ask-date-*`: asks about a date that is not a date of service.
-//! - `ask-repeat-N-*`: asks about its own codes N times.
+//! - `ask-date-*`: asks the host about a date that is not a date of service.
+//! - `ask-repeat-N-*`: asks the host about its own date N times.
+//!
+//! Both call the contract's import directly, past the PDK's per-date cache,
+//! as a hostile plugin could. (Asking about codes the claim does not bill,
+//! `ask-foreign-*`, cannot be said in contract 0.4.0, which sends no codes
+//! to the host; the 0.3.0 build of this plugin kept in
+//! `tests/fixtures/contract-0.3.0/` still tries it.)
 //! - `panic-*`: panics with a message the host must report.
 
 use std::sync::Mutex;
@@ -57,10 +62,9 @@ impl PayerPolicy for Rogue {
         Ok(Rogue)
     }
 
-    fn evaluate(&self, claim: &Claim, data: &dyn ReferenceData) -> Result<Outcome, EvaluationError> {
+    fn evaluate(&self, claim: &Claim, _data: &dyn ReferenceData) -> Result<Outcome, EvaluationError> {
         let mut outcome = plain(claim);
         let id = claim.id.as_str();
-        let codes: Vec<&str> = claim.lines.iter().map(|l| l.procedure.as_str()).collect();
         let date = claim.lines.first().map(|l| l.date_of_service);
         if id.starts_with("remember") {
             let mut seen = SEEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -113,15 +117,9 @@ impl PayerPolicy for Rogue {
                     Applicability::Automatic,
                 ),
             );
-        } else if id.starts_with("ask-foreign") {
-            let foreign: Vec<String> = (0..40_000).map(|i| format!("{:05}", 10_000 + i)).collect();
-            let foreign: Vec<&str> = foreign.iter().map(String::as_str).collect();
-            if let Some(date) = date {
-                let _ = data.ptp_edits(&foreign, date);
-            }
         } else if id.starts_with("ask-date") {
             if let Some(later) = date.and_then(|d| d.add_days(400)) {
-                let _ = data.ptp_edits(&codes, later);
+                ask_host(later);
             }
         } else if id.starts_with("panic") {
             panic_with_message();
@@ -129,13 +127,26 @@ impl PayerPolicy for Rogue {
             let times: u32 = rest.split('-').next().and_then(|n| n.parse().ok()).unwrap_or(1);
             if let Some(date) = date {
                 for _ in 0..times {
-                    let _ = std::hint::black_box(data.mue_limits(&codes, date));
+                    ask_host(date);
                 }
             }
         }
         Ok(outcome)
     }
 }
+
+/// Asks the host for everything about `date` through the raw import.
+#[cfg(target_arch = "wasm32")]
+fn ask_host(date: payrules_pdk::Date) {
+    use payrules_pdk::__bindings::payrules::policy::reference_data as r;
+    use payrules_pdk::__bindings::payrules::policy::types as t;
+    let on = t::Date { year: date.year(), month: date.month(), day: date.day() };
+    std::hint::black_box(r::day_reference(on, r::CodeTables::all()));
+}
+
+/// A native build has no host to ask.
+#[cfg(not(target_arch = "wasm32"))]
+fn ask_host(_date: payrules_pdk::Date) {}
 
 #[allow(clippy::panic, reason = "the panic is what this test plugin is for")]
 fn panic_with_message() {

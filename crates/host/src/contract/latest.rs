@@ -1,0 +1,333 @@
+//! `payrules:policy@0.4.0`, the newest contract (a draft until issue 12
+//! closes): the one version that converts to and from the billing model.
+//!
+//! Codes and modifiers cross as packed numbers, and one `code-reference`
+//! call answers a date's edits, limits and relative values for the claim's
+//! own codes.
+
+wasmtime::component::bindgen!({
+    path: "../../wit/since_v0.4.0",
+    world: "payer-policy",
+    // A lookup outside the claim under evaluation traps the plugin.
+    imports: { default: trappable },
+});
+
+use payrules_model as m;
+use payrules_model::ReferenceData as _;
+
+pub use self::payrules::policy::diagnostics as d;
+pub use self::payrules::policy::reference_data as r;
+pub use self::payrules::policy::types as t;
+use crate::sandbox::SandboxState;
+
+/// The version as it appears in the component's export names.
+pub const VERSION: &str = "0.4.0";
+
+/// A model date as the contract's.
+pub fn date_out(d: m::Date) -> t::Date {
+    t::Date { year: d.year(), month: d.month(), day: d.day() }
+}
+
+/// A contract date as the model's, if it is a real date.
+pub fn date_in(d: t::Date) -> Option<m::Date> {
+    m::Date::new(d.year, d.month, d.day).ok()
+}
+
+impl From<&m::Claim> for t::Claim {
+    fn from(c: &m::Claim) -> t::Claim {
+        t::Claim {
+            id: c.id.clone(),
+            payer: t::Payer {
+                id: c.payer.id.clone(),
+                name: c.payer.name.clone(),
+                kind: match c.payer.kind {
+                    m::PayerKind::Medicare => t::PayerKind::Medicare,
+                    m::PayerKind::Commercial => t::PayerKind::Commercial,
+                    m::PayerKind::Medicaid => t::PayerKind::Medicaid,
+                    m::PayerKind::WorkersComp => t::PayerKind::WorkersComp,
+                    m::PayerKind::SelfPay => t::PayerKind::SelfPay,
+                },
+            },
+            patient: t::Patient { id: c.patient.id.clone(), birth_date: date_out(c.patient.birth_date) },
+            billing_provider: t::Provider {
+                npi: c.billing_provider.npi.clone(),
+                name: c.billing_provider.name.clone(),
+            },
+            rendering_provider: t::RenderingProvider {
+                npi: c.rendering_provider.npi.clone(),
+                name: c.rendering_provider.name.clone(),
+                role: match c.rendering_provider.role {
+                    m::ClinicianRole::Therapist => t::ClinicianRole::Therapist,
+                    m::ClinicianRole::Assistant => t::ClinicianRole::Assistant,
+                },
+            },
+            place_of_service: c.place_of_service.clone(),
+            diagnoses: c.diagnoses.iter().map(|d| d.as_str().to_owned()).collect(),
+            lines: c.lines.iter().map(line_out).collect(),
+            episode: c.episode.as_ref().map(episode_out),
+        }
+    }
+}
+
+fn line_out(l: &m::ServiceLine) -> t::ServiceLine {
+    t::ServiceLine {
+        number: l.number,
+        date_of_service: date_out(l.date_of_service),
+        procedure: l.procedure.packed(),
+        modifiers: l.modifiers.iter().map(m::Modifier::packed).collect(),
+        units: l.units,
+        diagnosis_pointers: l.diagnosis_pointers.clone(),
+        charge: l.charge.cents(),
+        minutes: l.minutes.map(|x| t::TreatmentMinutes { total: x.total, assistant: x.assistant }),
+        time_blocks: l
+            .time_blocks
+            .iter()
+            .map(|b| t::TimeBlock { start: b.start.minutes(), end: b.end.minutes() })
+            .collect(),
+    }
+}
+
+fn episode_out(e: &m::Episode) -> t::Episode {
+    t::Episode {
+        plan_of_care_start: e.plan_of_care_start.map(date_out),
+        plan_of_care_certified: e.plan_of_care_certified.map(date_out),
+        plan_of_care_recertified: e.plan_of_care_recertified.map(date_out),
+        treatment_days_since_progress_report: e.treatment_days_since_progress_report,
+        functional_goals_documented: e.functional_goals_documented,
+        year_to_date_allowed: e
+            .year_to_date_allowed
+            .map(|y| t::YearToDate { pt_slp: y.pt_slp.cents(), ot: y.ot.cents() }),
+        visit_number: e.visit_number,
+        injury_date: e.injury_date.map(date_out),
+        injury_claim_number: e.injury_claim_number.clone(),
+        authorization: e.authorization.as_ref().map(|a| t::Authorization {
+            number: a.number.clone(),
+            visits: a.visits,
+            written: a.written,
+        }),
+        post_surgical: e.post_surgical,
+    }
+}
+
+impl From<t::Outcome> for m::Outcome {
+    fn from(o: t::Outcome) -> m::Outcome {
+        m::Outcome {
+            lines: o.lines.into_iter().map(line_result_in).collect(),
+            findings: o.findings.into_iter().map(finding_in).collect(),
+        }
+    }
+}
+
+fn line_result_in(l: t::LineResult) -> m::LineResult {
+    m::LineResult {
+        line: l.line,
+        correct_units: l.correct_units,
+        allowed_units: l.allowed_units,
+        status: match l.status {
+            t::LineStatus::Payable => m::LineStatus::Payable,
+            t::LineStatus::Adjusted => m::LineStatus::Adjusted,
+            t::LineStatus::Denied => m::LineStatus::Denied,
+        },
+        expected_allowed: m::Money::from_cents(l.expected_allowed),
+        expected_payment: m::Money::from_cents(l.expected_payment),
+        price_steps: l
+            .price_steps
+            .into_iter()
+            .map(|s| m::PriceStep { description: s.description, amount: m::Money::from_cents(s.amount) })
+            .collect(),
+    }
+}
+
+fn finding_in(f: t::Finding) -> m::Finding {
+    m::Finding {
+        rule_id: f.rule_id,
+        severity: match f.severity {
+            t::Severity::Info => m::Severity::Info,
+            t::Severity::Warning => m::Severity::Warning,
+            t::Severity::Error => m::Severity::Error,
+        },
+        line: f.line,
+        message: f.message,
+        evidence: f.evidence.into_iter().map(|x| m::Fact { label: x.label, value: x.value }).collect(),
+        denial: f.denial.map(|d| m::Denial {
+            group: match d.group {
+                t::AdjustmentGroup::Co => m::AdjustmentGroup::Co,
+                t::AdjustmentGroup::Pr => m::AdjustmentGroup::Pr,
+                t::AdjustmentGroup::Oa => m::AdjustmentGroup::Oa,
+                t::AdjustmentGroup::Pi => m::AdjustmentGroup::Pi,
+            },
+            carc: d.carc,
+            rarc: d.rarc,
+        }),
+        fixes: f.fixes.into_iter().map(fix_in).collect(),
+        citation: f.citation,
+    }
+}
+
+fn fix_in(x: t::Fix) -> m::Fix {
+    m::Fix {
+        line: x.line,
+        action: match x.action {
+            t::FixAction::SetUnits(u) => m::FixAction::SetUnits(u),
+            t::FixAction::AddModifier(s) => m::FixAction::AddModifier(s),
+            t::FixAction::RemoveModifier(s) => m::FixAction::RemoveModifier(s),
+            t::FixAction::RemoveLine => m::FixAction::RemoveLine,
+            t::FixAction::ReplaceCode(s) => m::FixAction::ReplaceCode(s),
+            t::FixAction::AddLine(a) => {
+                m::FixAction::AddLine(m::AddedLine { procedure: a.procedure, modifiers: a.modifiers, units: a.units })
+            }
+        },
+        applicability: match x.applicability {
+            t::Applicability::Automatic => m::Applicability::Automatic,
+            t::Applicability::NeedsReview => m::Applicability::NeedsReview,
+        },
+    }
+}
+
+impl From<t::PluginInfo> for m::PluginInfo {
+    fn from(p: t::PluginInfo) -> m::PluginInfo {
+        m::PluginInfo {
+            name: p.name,
+            version: p.version,
+            contract_version: p.contract_version,
+            rules: p
+                .rules
+                .into_iter()
+                .map(|r| m::RuleInfo { id: r.id, title: r.title, citation: r.citation })
+                .collect(),
+        }
+    }
+}
+
+impl From<t::ConfigError> for m::ConfigError {
+    fn from(e: t::ConfigError) -> m::ConfigError {
+        m::ConfigError { field: e.field, message: e.message }
+    }
+}
+
+impl From<t::EvaluationError> for m::EvaluationError {
+    fn from(e: t::EvaluationError) -> m::EvaluationError {
+        m::EvaluationError { message: e.message }
+    }
+}
+
+impl From<m::DataUnavailable> for r::DataError {
+    fn from(e: m::DataUnavailable) -> r::DataError {
+        match e {
+            m::DataUnavailable::NotGranted => r::DataError::NotGranted,
+            m::DataUnavailable::NoDataForDate => r::DataError::NoDataForDate,
+        }
+    }
+}
+
+/// The host answers only about the claim's own codes, which are valid
+/// procedure codes, so every one packs.
+fn pack(code: &str) -> u64 {
+    m::pack_ascii(code).unwrap_or(0)
+}
+
+impl From<m::PtpEdit> for r::PtpEdit {
+    fn from(e: m::PtpEdit) -> r::PtpEdit {
+        r::PtpEdit {
+            column_one: pack(&e.column_one),
+            column_two: pack(&e.column_two),
+            effective: date_out(e.effective),
+            deletion: e.deletion.map(date_out),
+            modifier_indicator: match e.modifier_indicator {
+                m::ModifierIndicator::NotAllowed => r::ModifierIndicator::NotAllowed,
+                m::ModifierIndicator::Allowed => r::ModifierIndicator::Allowed,
+                m::ModifierIndicator::NotApplicable => r::ModifierIndicator::NotApplicable,
+            },
+            rationale: e.rationale,
+        }
+    }
+}
+
+impl From<m::MueLimit> for r::MueLimit {
+    fn from(l: m::MueLimit) -> r::MueLimit {
+        r::MueLimit {
+            code: pack(&l.code),
+            units: l.units,
+            adjudication: match l.adjudication {
+                m::MueAdjudication::Line => r::MueAdjudication::Line,
+                m::MueAdjudication::DateOfServicePolicy => r::MueAdjudication::DateOfServicePolicy,
+                m::MueAdjudication::DateOfServiceClinical => r::MueAdjudication::DateOfServiceClinical,
+            },
+            rationale: l.rationale,
+        }
+    }
+}
+
+impl From<m::RelativeValues> for r::RelativeValues {
+    fn from(v: m::RelativeValues) -> r::RelativeValues {
+        r::RelativeValues {
+            code: pack(&v.code),
+            status: v.status,
+            work: v.work,
+            practice_expense_nonfacility: v.practice_expense_nonfacility,
+            practice_expense_facility: v.practice_expense_facility,
+            malpractice: v.malpractice,
+            multiple_procedure: v.multiple_procedure,
+        }
+    }
+}
+
+impl From<m::GeographicIndices> for r::GeographicIndices {
+    fn from(g: m::GeographicIndices) -> r::GeographicIndices {
+        r::GeographicIndices {
+            locality: g.locality,
+            work: g.work,
+            practice_expense: g.practice_expense,
+            malpractice: g.malpractice,
+        }
+    }
+}
+
+/// A lookup's answer for the plugin, or the trap that stops it.
+pub type Lookup<T> = wasmtime::Result<Result<T, r::DataError>>;
+
+/// One table's rows for the plugin, converted.
+fn rows<A, B: From<A>>(answer: Result<Vec<A>, m::DataUnavailable>) -> Result<Vec<B>, r::DataError> {
+    answer.map(|rows| rows.into_iter().map(B::from).collect()).map_err(r::DataError::from)
+}
+
+impl t::Host for SandboxState {}
+
+impl r::Host for SandboxState {
+    fn day_reference(&mut self, on: t::Date, tables: r::CodeTables) -> wasmtime::Result<r::CodeReference> {
+        let (date, codes) = self.check_day_lookup("code reference data", date_in(on))?;
+        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+        let mut answered = 0;
+        let ask = |table: r::CodeTables| tables.contains(table);
+        let ptp_edits = ask(r::CodeTables::PTP_EDITS).then(|| self.data.ptp_edits(&codes, date));
+        let mue_limits = ask(r::CodeTables::MUE_LIMITS).then(|| self.data.mue_limits(&codes, date));
+        let relative_values = ask(r::CodeTables::RELATIVE_VALUES).then(|| self.data.relative_values(&codes, date));
+        answered += ptp_edits.as_ref().and_then(|a| a.as_ref().ok()).map_or(0, Vec::len);
+        answered += mue_limits.as_ref().and_then(|a| a.as_ref().ok()).map_or(0, Vec::len);
+        answered += relative_values.as_ref().and_then(|a| a.as_ref().ok()).map_or(0, Vec::len);
+        self.charge(codes.len() + answered);
+        Ok(r::CodeReference {
+            ptp_edits: ptp_edits.map(rows),
+            mue_limits: mue_limits.map(rows),
+            relative_values: relative_values.map(rows),
+        })
+    }
+
+    fn geographic_indices_for(&mut self, locality: String, on: t::Date) -> Lookup<Option<r::GeographicIndices>> {
+        self.check_locality(&locality)?;
+        let date = self.check_lookup("geographic indices", &[], date_in(on))?;
+        self.charge(1);
+        Ok(self
+            .data
+            .geographic_indices(&locality, date)
+            .map(|i| i.map(r::GeographicIndices::from))
+            .map_err(r::DataError::from))
+    }
+}
+
+impl d::Host for SandboxState {
+    fn panicked(&mut self, message: String) -> wasmtime::Result<()> {
+        self.record_panic(&message);
+        Ok(())
+    }
+}
