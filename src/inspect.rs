@@ -50,7 +50,13 @@ fn as_json(plugin: &Plugin, outside: &[&String]) -> serde_json::Value {
         "size": plugin.size,
         "imports": plugin.imports,
         "imports_beyond_contract": outside,
-        "rules": plugin.info.rules.iter().map(|r| json!({ "id": r.id, "title": r.title, "citation": r.citation })).collect::<Vec<_>>(),
+        "rules": plugin.info.rules.iter().map(|r| json!({
+            "id": r.id,
+            "title": r.title,
+            "citation": r.citation,
+            "severity": r.severity,
+            "denial": r.denial,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -74,8 +80,11 @@ fn as_table(plugin: &Plugin, outside: &[&String]) -> String {
     text.push_str(&format!("  rules ({}):\n", plugin.info.rules.len()));
     let id_width = plugin.info.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
     for rule in &plugin.info.rules {
+        // Plugins on contracts before 0.4.0 do not say a rule's severity.
+        let severity = rule.severity.map_or_else(String::new, |s| format!("{s}, "));
+        let denial = rule.denial.as_deref().map_or_else(String::new, |d| format!(", denies {d}"));
         text.push_str(&format!(
-            "    {:id_width$}  {}\n    {:id_width$}  source: {}\n",
+            "    {:id_width$}  {}\n    {:id_width$}  {severity}source: {}{denial}\n",
             rule.id, rule.title, "", rule.citation
         ));
     }

@@ -115,3 +115,32 @@ fn a_rule_set_that_requires_a_kit_is_refused_while_the_kit_fails() {
     assert!(message.contains("fail under this rule set, so it is not activated"), "{message}");
     assert!(message.contains("expected payment: expected $202.50, got $180.00"), "{message}");
 }
+
+#[test]
+fn the_readme_rule_table_says_what_the_medicare_plugin_declares() {
+    // The plugin declares each rule once (id, severity, default denial); the
+    // README's table must say the same, so it cannot drift from the code.
+    let inspected = payrules(&["plugin", "inspect", "--format", "json", "target/plugins/medicare.wasm"]);
+    let declared: serde_json::Value = serde_json::from_slice(&inspected.stdout).unwrap();
+    let readme = std::fs::read_to_string(support::root().join("README.md")).unwrap();
+    let table = readme.split("## What the Medicare plugin checks").nth(1).unwrap();
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .skip_while(|l| !l.starts_with("| `MCR-"))
+        .take_while(|l| l.starts_with("| `MCR-"))
+        .map(|l| l.split('|').map(str::trim).collect())
+        .collect();
+    let rules = declared["rules"].as_array().unwrap();
+    assert_eq!(rows.len(), rules.len(), "one README row per declared rule");
+    for rule in rules {
+        let id = rule["id"].as_str().unwrap();
+        let row = rows
+            .iter()
+            .find(|cells| cells[1] == format!("`{id}`"))
+            .unwrap_or_else(|| panic!("{id} has no row in the README's table"));
+        assert_eq!(row[2], rule["severity"].as_str().unwrap(), "{id}: severity");
+        if let Some(denial) = rule["denial"].as_str() {
+            assert!(row[3].contains(&format!("({denial})")), "{id}: the README should name its denial {denial}");
+        }
+    }
+}

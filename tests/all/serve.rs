@@ -340,14 +340,15 @@ fn bad_requests_get_located_errors_and_a_bad_claim_in_a_batch_costs_only_its_rec
         );
         assert!(streamed[3]["error"].as_str().unwrap().contains("more than 3 claims"), "{body}");
 
-        // Body size: a declared length past the limit is refused before the body is read (so a
-        // raw request that never sends it still gets its answer), and a body that turns out
-        // longer than the limit is read on (up to twice the limit) and refused.
+        // Body size: a declared length over twice the limit is refused before the body is read
+        // (so a raw request that never sends it still gets its answer), and a body longer than
+        // the limit, declared or not, is read on (up to twice the limit) and refused, so the
+        // client reads the answer rather than a reset connection.
         let address = server.base.trim_start_matches("http://").to_owned();
         let answer = tokio::task::spawn_blocking(move || {
             use std::io::{Read as _, Write as _};
             let mut stream = std::net::TcpStream::connect(address).unwrap();
-            stream.write_all(b"POST /v1/check HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\ncontent-length: 2097152\r\nconnection: close\r\n\r\n").unwrap();
+            stream.write_all(b"POST /v1/check HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\ncontent-length: 3145728\r\nconnection: close\r\n\r\n").unwrap();
             stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
             let mut answer = String::new();
             let _ = stream.read_to_string(&mut answer);

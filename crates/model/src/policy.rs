@@ -15,6 +15,13 @@ pub struct RuleInfo {
     pub title: String,
     /// The policy source.
     pub citation: String,
+    /// How serious its findings usually are; unknown for plugins built on
+    /// contracts before 0.4.0, which did not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<crate::Severity>,
+    /// The denial it reports by default, as `CO-151 N362`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denial: Option<String>,
 }
 
 /// Who a plugin is and which rules it can fire.

@@ -143,14 +143,18 @@ fn line_result_out(l: m::LineResult) -> t::LineResult {
     }
 }
 
+fn severity_out(s: m::Severity) -> t::Severity {
+    match s {
+        m::Severity::Info => t::Severity::Info,
+        m::Severity::Warning => t::Severity::Warning,
+        m::Severity::Error => t::Severity::Error,
+    }
+}
+
 fn finding_out(f: m::Finding) -> t::Finding {
     t::Finding {
         rule_id: f.rule_id,
-        severity: match f.severity {
-            m::Severity::Info => t::Severity::Info,
-            m::Severity::Warning => t::Severity::Warning,
-            m::Severity::Error => t::Severity::Error,
-        },
+        severity: severity_out(f.severity),
         line: f.line,
         message: f.message,
         evidence: f.evidence.into_iter().map(|x| t::Fact { label: x.label, value: x.value }).collect(),
@@ -198,7 +202,13 @@ impl From<m::PluginInfo> for t::PluginInfo {
             rules: p
                 .rules
                 .into_iter()
-                .map(|r| t::RuleInfo { id: r.id, title: r.title, citation: r.citation })
+                .map(|r| t::RuleInfo {
+                    id: r.id,
+                    title: r.title,
+                    citation: r.citation,
+                    severity: r.severity.map(severity_out),
+                    denial: r.denial,
+                })
                 .collect(),
         }
     }

@@ -5,54 +5,71 @@
 //! plugin works with the billing model's types only.
 //!
 //! ```
+//! use std::collections::BTreeMap;
+//!
+//! use payrules_pdk::pipeline::{self, Stage, Step};
 //! use payrules_pdk::{
-//!     Applicability, Claim, ConfigError, EvaluationError, Finding, FixAction, Outcome, PayerPolicy, PluginInfo,
-//!     ReferenceData, Severity, export_policy,
+//!     Applicability, Claim, ConfigError, Denials, EvaluationError, FixAction, Outcome, PayerPolicy, PluginInfo,
+//!     ReferenceData, Rule, Severity, export_policy,
 //! };
 //! use serde::Deserialize;
+//!
+//! /// Each rule is declared once: the plugin's description, its findings
+//! /// and its configurable denials all come from here.
+//! const UNITS_PER_VISIT: Rule =
+//!     Rule::new("ACME-UNITS-PER-VISIT", Severity::Error, "More units than the visit cap", "Acme provider manual 4.2")
+//!         .denies("CO-119");
 //!
 //! #[derive(Deserialize)]
 //! #[serde(deny_unknown_fields)]
 //! pub struct Config {
 //!     units_per_visit: u32,
+//!     #[serde(default)]
+//!     denials: BTreeMap<String, String>,
 //! }
 //!
 //! pub struct Acme {
 //!     units_per_visit: u32,
+//!     denials: Denials,
 //! }
+//!
+//! /// The policy's steps, in stage order: here one payer-specific cap. A
+//! /// real policy adds the PDK's shared steps (units, NCCI, pricing, cost
+//! /// sharing) in their stages.
+//! const STEPS: &[Step<Acme>] = &[Step::new(Stage::Caps, "units per visit", |acme, ev| {
+//!     let billed: u32 = ev.claim.lines.iter().map(|l| l.units).sum();
+//!     if let Some(last) = ev.claim.lines.last()
+//!         && billed > acme.units_per_visit
+//!     {
+//!         let keep = last.units.saturating_sub(billed - acme.units_per_visit);
+//!         ev.findings.push(
+//!             UNITS_PER_VISIT
+//!                 .finding(Some(last.number), "over the visit cap")
+//!                 .with_fact("units billed", billed)
+//!                 .with_denial(acme.denials.of(&UNITS_PER_VISIT))
+//!                 .with_fix(last.number, FixAction::SetUnits(keep), Applicability::NeedsReview),
+//!         );
+//!     }
+//!     Ok(())
+//! })];
 //!
 //! impl PayerPolicy for Acme {
 //!     type Config = Config;
 //!
 //!     fn describe() -> PluginInfo {
-//!         payrules_pdk::plugin_info("acme", env!("CARGO_PKG_VERSION"), &[(
-//!             "ACME-UNITS-PER-VISIT",
-//!             "More units than the visit cap",
-//!             "Acme provider manual 4.2",
-//!         )])
+//!         payrules_pdk::plugin_info("acme", env!("CARGO_PKG_VERSION"), &[UNITS_PER_VISIT])
 //!     }
 //!
 //!     fn configure(config: Config) -> Result<Self, ConfigError> {
 //!         if config.units_per_visit == 0 {
 //!             return Err(ConfigError::new("units_per_visit", "must be at least 1"));
 //!         }
-//!         Ok(Acme { units_per_visit: config.units_per_visit })
+//!         let denials = Denials::configure(&[UNITS_PER_VISIT], &config.denials)?;
+//!         Ok(Acme { units_per_visit: config.units_per_visit, denials })
 //!     }
 //!
-//!     fn evaluate(&self, claim: &Claim, _data: &dyn ReferenceData) -> Result<Outcome, EvaluationError> {
-//!         let mut outcome = Outcome::default();
-//!         let billed: u32 = claim.lines.iter().map(|l| l.units).sum();
-//!         if let Some(last) = claim.lines.last()
-//!             && billed > self.units_per_visit
-//!         {
-//!             let keep = last.units.saturating_sub(billed - self.units_per_visit);
-//!             outcome.findings.push(
-//!                 Finding::new("ACME-UNITS-PER-VISIT", Severity::Error, Some(last.number), "over the visit cap", "Acme manual 4.2")
-//!                     .with_fact("units billed", billed)
-//!                     .with_fix(last.number, FixAction::SetUnits(keep), Applicability::NeedsReview),
-//!             );
-//!         }
-//!         Ok(outcome)
+//!     fn evaluate(&self, claim: &Claim, data: &dyn ReferenceData) -> Result<Outcome, EvaluationError> {
+//!         pipeline::run(self, STEPS, claim, data)
 //!     }
 //! }
 //!
@@ -75,9 +92,13 @@ pub use payrules_model::{
     NoReferenceData, Outcome, PluginInfo, PriceStep, PtpEdit, ReferenceData, RuleInfo, ServiceLine, Severity,
 };
 pub use payrules_model::{GeographicIndices, RelativeValues};
+pub use rule::{Denials, Rule, plugin_info};
 
+pub mod amounts;
 mod contract;
 pub mod ncci;
+pub mod pipeline;
+pub mod rule;
 pub mod rvu_pricing;
 pub mod timed_units;
 pub mod work;
@@ -101,45 +122,6 @@ pub trait PayerPolicy: Sized + 'static {
     /// an error means the policy could not decide at all. `data` answers
     /// lookups into the reference tables the rule set grants this payer.
     fn evaluate(&self, claim: &Claim, data: &dyn ReferenceData) -> Result<Outcome, EvaluationError>;
-}
-
-/// Builds a [`PluginInfo`] stamped with this PDK's contract version.
-///
-/// `rules` lists `(id, title, citation)` for each rule the plugin can fire.
-pub fn plugin_info(name: &str, version: &str, rules: &[(&str, &str, &str)]) -> PluginInfo {
-    PluginInfo {
-        name: name.to_owned(),
-        version: version.to_owned(),
-        contract_version: CONTRACT_VERSION.to_owned(),
-        rules: rules
-            .iter()
-            .map(|(id, title, citation)| RuleInfo {
-                id: (*id).to_owned(),
-                title: (*title).to_owned(),
-                citation: (*citation).to_owned(),
-            })
-            .collect(),
-    }
-}
-
-/// Applies a configuration's `denials` table (rule id to `CO-151 N362`-style
-/// text) over a plugin's defaults, refusing unknown rule ids and malformed
-/// denials with the key that is wrong.
-pub fn merge_denials(
-    mut defaults: std::collections::BTreeMap<String, Denial>,
-    overrides: &std::collections::BTreeMap<String, String>,
-    rules: &[(&str, &str, &str)],
-) -> Result<std::collections::BTreeMap<String, Denial>, ConfigError> {
-    for (rule_id, text) in overrides {
-        let field = format!("denials.{rule_id}");
-        if !rules.iter().any(|(id, _, _)| id == rule_id) {
-            return Err(ConfigError::new(field, "no rule of this plugin has that id"));
-        }
-        let denial = Denial::parse(text)
-            .ok_or_else(|| ConfigError::new(field, format!("`{text}` is not a denial like `CO-151 N362`")))?;
-        defaults.insert(rule_id.clone(), denial);
-    }
-    Ok(defaults)
 }
 
 /// Reads a configuration from JSON, naming the offending key on failure.

@@ -4,26 +4,27 @@
 
 use std::collections::BTreeSet;
 
+use crate::rule::{Denials, Rule};
 use crate::work::LineWork;
 use crate::{
-    Applicability, Claim, DataUnavailable, Date, Denial, Finding, FixAction, ModifierIndicator, MueAdjudication,
-    ReferenceData, ServiceLine, Severity,
+    Applicability, Claim, DataUnavailable, Date, Finding, FixAction, ModifierIndicator, MueAdjudication, ReferenceData,
+    ServiceLine,
 };
 
-/// The rule ids a policy reports NCCI findings under, and its denials.
+/// The rules a policy reports NCCI findings under, and its denials.
 pub struct NcciRules<'a> {
     /// A column 2 code denied under a PTP edit.
-    pub ptp: &'a str,
+    pub ptp: Rule,
     /// 59 or X{EPSU} for a service in the same time block.
-    pub same_block: &'a str,
+    pub same_block: Rule,
     /// A second PT evaluation on a date.
-    pub one_evaluation: &'a str,
+    pub one_evaluation: Rule,
     /// Units over an MUE.
-    pub mue: &'a str,
+    pub mue: Rule,
     /// The tables are not granted or do not cover the date.
-    pub unavailable: &'a str,
+    pub unavailable: Rule,
     /// How the payer reports each rule's denial.
-    pub denial: &'a dyn Fn(&str) -> Option<Denial>,
+    pub denials: &'a Denials,
 }
 
 /// Modifiers that may bypass an edit whose indicator is 1.
@@ -75,13 +76,7 @@ pub fn check_edits(
         }
     }
     for (table, why) in unavailable {
-        findings.push(Finding::new(
-            rules.unavailable,
-            Severity::Info,
-            None,
-            format!("{table} were not checked: {why}"),
-            "rule set [data]",
-        ));
+        findings.push(rules.unavailable.finding(None, format!("{table} were not checked: {why}")));
     }
 }
 
@@ -137,33 +132,21 @@ fn check_pair(
                 if blocks == Some(true) {
                     // CMS's modifier-59 example: not for the same time block.
                     findings.push(
-                        evidence(Finding::new(
-                            rules.same_block,
-                            Severity::Error,
-                            Some(line.number),
-                            format!(
+                        evidence(rules.same_block.finding(Some(line.number), format!(
                                 "{modifier} on {} claims a distinct service, but its time overlaps {}'s: it should not be reported for the same time block",
                                 line.procedure, edit.column_one
-                            ),
-                            "CMS modifier 59 article (97140/97530 example); NCCI Policy Manual ch. XI",
-                        ))
+                            )))
                         .with_fix(line.number, FixAction::RemoveLine, Applicability::NeedsReview),
                     );
                 }
             }
             (ModifierIndicator::Allowed, None) => {
                 state.deny();
-                let mut finding = evidence(Finding::new(
-                    rules.ptp,
-                    Severity::Error,
-                    Some(line.number),
-                    format!(
+                let mut finding = evidence(rules.ptp.finding(Some(line.number), format!(
                         "{} is column 2 to {} under an NCCI edit: it is denied unless 59 or XE/XS/XP/XU shows a distinct service",
                         line.procedure, edit.column_one
-                    ),
-                    "NCCI PTP edits; CMS MLN SE0715 (modifier 59)",
-                ))
-                .with_denial((rules.denial)(rules.ptp));
+                    )))
+                .with_denial(rules.denials.of(&rules.ptp));
                 finding = match blocks {
                     // Separate recorded blocks support the modifier.
                     Some(false) => {
@@ -181,17 +164,14 @@ fn check_pair(
             (ModifierIndicator::NotAllowed, _) => {
                 state.deny();
                 findings.push(
-                    evidence(Finding::new(
-                        rules.ptp,
-                        Severity::Error,
+                    evidence(rules.ptp.finding(
                         Some(line.number),
                         format!(
                             "{} is column 2 to {} under an NCCI edit that no modifier bypasses: only {} is paid",
                             line.procedure, edit.column_one, edit.column_one
                         ),
-                        "NCCI PTP edits (modifier indicator 0)",
                     ))
-                    .with_denial((rules.denial)(rules.ptp))
+                    .with_denial(rules.denials.of(&rules.ptp))
                     .with_fix(line.number, FixAction::RemoveLine, Applicability::Automatic),
                 );
             }
@@ -233,17 +213,11 @@ fn check_one_evaluation(
         };
         state.deny();
         findings.push(
-            Finding::new(
-                rules.one_evaluation,
-                Severity::Error,
-                Some(line.number),
-                format!(
+            rules.one_evaluation.finding(Some(line.number), format!(
                     "{} is a second PT evaluation or re-evaluation on {}; only one ({} on line {}) is paid per date",
                     line.procedure, line.date_of_service, kept.procedure, kept.number
-                ),
-                "NCCI Policy Manual ch. XI",
-            )
-            .with_denial((rules.denial)(rules.one_evaluation))
+                ))
+            .with_denial(rules.denials.of(&rules.one_evaluation))
             .with_fix(line.number, FixAction::RemoveLine, Applicability::Automatic),
         );
     }
@@ -288,20 +262,14 @@ fn check_mue(
             left -= keep;
             let action = if keep == 0 { FixAction::RemoveLine } else { FixAction::SetUnits(keep) };
             findings.push(
-                Finding::new(
-                    rules.mue,
-                    Severity::Error,
-                    Some(line.number),
-                    format!(
+                rules.mue.finding(Some(line.number), format!(
                         "{units} units of {} on {} exceed its medically unlikely edit of {}: the whole line is denied, and an ABN does not shift the liability",
                         line.procedure, line.date_of_service, limit.units
-                    ),
-                    "NCCI MUE; Palmetto GBA MUE page; CGS",
-                )
+                    ))
                 .with_fact("units billed", units)
                 .with_fact("MUE", limit.units)
                 .with_fact("adjudication indicator", mai)
-                .with_denial((rules.denial)(rules.mue))
+                .with_denial(rules.denials.of(&rules.mue))
                 .with_fix(line.number, action, Applicability::Automatic),
             );
         }

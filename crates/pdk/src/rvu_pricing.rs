@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use payrules_model::decimal::format_ten_thousandths;
 
+use crate::amounts::Unpriced;
 use crate::work::LineWork;
-use crate::{Claim, Date, GeographicIndices, Money, PriceStep, ReferenceData, RelativeValues};
+use crate::{Claim, Date, EvaluationError, GeographicIndices, Money, PriceStep, ReferenceData, RelativeValues};
 
 /// A value that applies over a range of dates of service.
 #[derive(Clone, Copy, Debug)]
@@ -99,14 +100,15 @@ pub fn priced(state: &LineWork) -> bool {
 /// The RVU-priced amounts of every line, a date of service at a time, with
 /// the multiple-procedure payment reduction across each day's therapy units.
 ///
-/// `unpriced` is told of each line that cannot be priced: its number, code and why.
+/// Each line that cannot be priced goes to `unpriced` with its reason. An
+/// amount too large to carry is an evaluation error naming the line.
 pub fn rvu_amounts(
     pricing: &RvuPricing,
     claim: &Claim,
     data: &dyn ReferenceData,
     work: &[LineWork],
-    unpriced: &mut dyn FnMut(u32, &str, String),
-) -> Vec<Option<BaseAmount>> {
+    unpriced: &mut Unpriced,
+) -> Result<Vec<Option<BaseAmount>>, EvaluationError> {
     let mut amounts: Vec<Option<BaseAmount>> = claim.lines.iter().map(|_| None).collect();
     let dates: BTreeSet<Date> = claim.lines.iter().map(|l| l.date_of_service).collect();
     for date in dates {
@@ -126,7 +128,7 @@ pub fn rvu_amounts(
             Ok(inputs) => inputs,
             Err(reason) => {
                 for line in indexes.iter().filter_map(|i| claim.lines.get(*i)) {
-                    unpriced(line.number, line.procedure.as_str(), reason.clone());
+                    unpriced.add(line.number, line.procedure.as_str(), &reason);
                 }
                 continue;
             }
@@ -162,16 +164,18 @@ pub fn rvu_amounts(
                 continue;
             };
             let Some(v) = values.get(line.procedure.as_str()) else {
-                unpriced(line.number, line.procedure.as_str(), format!("no relative values for it on {date}"));
+                unpriced.add(line.number, line.procedure.as_str(), &format!("no relative values for it on {date}"));
                 continue;
             };
             let units = i128::from(state.allowed());
             let reduced_units = if reduced(pricing, v) { units - i128::from(top == Some(index)) } else { 0 };
             let c = components(v);
-            *slot = Some(line_amount(&c, units, reduced_units, factor, v, &indices));
+            let amount = line_amount(&c, units, reduced_units, factor, v, &indices)
+                .ok_or_else(|| crate::amounts::impossible(line.number, "RVU pricing", "the amount overflows"))?;
+            *slot = Some(amount);
         }
     }
-    amounts
+    Ok(amounts)
 }
 
 /// Whether the multiple-procedure reduction covers the code.
@@ -218,15 +222,18 @@ fn line_amount(
     factor: i64,
     v: &RelativeValues,
     g: &GeographicIndices,
-) -> BaseAmount {
+) -> Option<BaseAmount> {
     // Doubled so that half a practice expense stays an integer.
-    let full_unit = 2 * (c.work + c.practice_expense + c.malpractice);
-    let reduced_unit = 2 * (c.work + c.malpractice) + c.practice_expense;
-    let full_units = units - reduced_units;
-    let total = (full_units * full_unit + reduced_units * reduced_unit) * i128::from(factor);
+    let full_unit = c.work.checked_add(c.practice_expense)?.checked_add(c.malpractice)?.checked_mul(2)?;
+    let reduced_unit = c.work.checked_add(c.malpractice)?.checked_mul(2)?.checked_add(c.practice_expense)?;
+    let full_units = units.checked_sub(reduced_units)?;
+    let total = full_units
+        .checked_mul(full_unit)?
+        .checked_add(reduced_units.checked_mul(reduced_unit)?)?
+        .checked_mul(i128::from(factor))?;
     // total is in 2 x 10^12 per dollar, so 2 x 10^10 per cent.
-    let amount = Money::from_cents(round_div(total, 20_000_000_000));
-    let one_full = Money::from_cents(round_div(full_unit * i128::from(factor), 20_000_000_000));
+    let amount = Money::from_cents(round_div(total, 20_000_000_000)?);
+    let one_full = Money::from_cents(round_div(full_unit.checked_mul(i128::from(factor))?, 20_000_000_000)?);
     let formula = format!(
         "(work {} x {} + PE {} x {} + MP {} x {}) x CF ${} per unit",
         format_ten_thousandths(v.work),
@@ -246,17 +253,17 @@ fn line_amount(
         )
     };
     steps.push(PriceStep { description, amount });
-    BaseAmount { amount, steps }
+    Some(BaseAmount { amount, steps })
 }
 
-/// `value / divisor` rounded half away from zero, saturating into cents.
-fn round_div(value: i128, divisor: i128) -> i64 {
-    let quotient = value / divisor;
-    let remainder = value % divisor;
-    let rounded = if remainder.abs() * 2 >= divisor.abs() {
-        if value < 0 { quotient - 1 } else { quotient + 1 }
+/// `value / divisor` rounded half away from zero, or `None` when it does not fit in cents.
+fn round_div(value: i128, divisor: i128) -> Option<i64> {
+    let quotient = value.checked_div(divisor)?;
+    let remainder = value.checked_rem(divisor)?;
+    let rounded = if remainder.checked_abs()?.checked_mul(2)? >= divisor.checked_abs()? {
+        if value < 0 { quotient.checked_sub(1)? } else { quotient.checked_add(1)? }
     } else {
         quotient
     };
-    i64::try_from(rounded).unwrap_or(if rounded < 0 { i64::MIN } else { i64::MAX })
+    i64::try_from(rounded).ok()
 }

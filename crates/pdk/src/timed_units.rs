@@ -7,8 +7,9 @@ use payrules_model::units::{TimedService, allocate_total_time, midpoint_units};
 use payrules_model::{UnitBasis, code_info};
 use serde::Deserialize;
 
+use crate::rule::{Denials, Rule};
 use crate::work::LineWork;
-use crate::{Applicability, Claim, Date, Denial, Finding, FixAction, ServiceLine, Severity};
+use crate::{Applicability, Claim, Date, Finding, FixAction, ServiceLine, Severity};
 
 /// How minutes become units.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -20,14 +21,14 @@ pub enum UnitsMethod {
     TotalTime,
 }
 
-/// The rule ids a policy reports units findings under, and its denials.
+/// The rules a policy reports units findings under, and its denials.
 pub struct UnitsRules<'a> {
     /// Units billed differ from the minutes.
-    pub units: &'a str,
+    pub units: Rule,
     /// A timed line has no minutes.
-    pub minutes_missing: &'a str,
+    pub minutes_missing: Rule,
     /// How the payer reports each rule's denial.
-    pub denial: &'a dyn Fn(&str) -> Option<Denial>,
+    pub denials: &'a Denials,
 }
 
 /// Whether a line is a 15-minute timed code.
@@ -53,12 +54,9 @@ pub fn check_units(
             .map(|(i, _)| i)
             .collect();
         if let Some(line) = lines.iter().filter_map(|i| claim.lines.get(*i)).find(|l| l.minutes.is_none()) {
-            findings.push(Finding::new(
-                rules.minutes_missing,
-                Severity::Warning,
+            findings.push(rules.minutes_missing.finding(
                 Some(line.number),
                 format!("{} has no treatment minutes, so its units were not checked for {date}", line.procedure),
-                "payer policy",
             ));
             continue;
         }
@@ -104,19 +102,19 @@ pub fn check_units(
                 (Severity::Error, FixAction::SetUnits(units))
             };
             findings.push(
-                Finding::new(
-                    rules.units,
-                    severity,
-                    Some(line.number),
-                    format!(
-                        "{} units of {} billed for {minutes} minutes; {method} gives {units}",
-                        line.units, line.procedure
-                    ),
-                    "CPT time rule; payer policy",
-                )
-                .with_fact("minutes", minutes)
-                .with_denial(if units < line.units { (rules.denial)(rules.units) } else { None })
-                .with_fix(line.number, action, Applicability::Automatic),
+                rules
+                    .units
+                    .finding_at(
+                        severity,
+                        Some(line.number),
+                        format!(
+                            "{} units of {} billed for {minutes} minutes; {method} gives {units}",
+                            line.units, line.procedure
+                        ),
+                    )
+                    .with_fact("minutes", minutes)
+                    .with_denial(if units < line.units { rules.denials.of(&rules.units) } else { None })
+                    .with_fix(line.number, action, Applicability::Automatic),
             );
         }
     }

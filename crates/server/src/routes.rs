@@ -317,13 +317,14 @@ async fn whole_body(app: &App, headers: &HeaderMap, body: Body) -> Result<Vec<u8
     };
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
+    // A body too large, declared or found so, is read on and thrown away up
+    // to DRAIN_FACTOR times the limit before the 413: a client still sending
+    // then reads the answer instead of a reset connection. One declared
+    // larger still is refused before it is read.
+    let drain = limit.saturating_mul(DRAIN_FACTOR);
+    if declared.is_some_and(|length| length > u64::try_from(drain).unwrap_or(u64::MAX)) {
         return Err(too_large());
     }
-    // A body that turns out too large is read on, and thrown away, up to
-    // DRAIN_FACTOR times the limit before the 413: a client still sending
-    // then reads the answer instead of a reset connection.
-    let drain = limit.saturating_mul(DRAIN_FACTOR);
     let (mut body, mut bytes, mut seen) = (body, Vec::new(), 0usize);
     while let Some(frame) = body.frame().await {
         let frame =

@@ -26,16 +26,11 @@ pub fn check_benefit(settings: &Settings, claim: &Claim, work: &mut [LineWork], 
     {
         deny_all(work);
         findings.push(
-            Finding::new(
-                rules::VISIT_LIMIT,
-                Severity::Error,
-                None,
-                format!("this is visit {visit} of the benefit year; the plan pays {limit}"),
-                "payer benefit (rule set visits_per_year)",
-            )
-            .with_fact("visit number", visit)
-            .with_fact("visits per year", limit)
-            .with_denial(settings.denial(rules::VISIT_LIMIT)),
+            rules::VISIT_LIMIT
+                .finding(None, format!("this is visit {visit} of the benefit year; the plan pays {limit}"))
+                .with_fact("visit number", visit)
+                .with_fact("visits per year", limit)
+                .with_denial(settings.denials.of(&rules::VISIT_LIMIT)),
         );
         return;
     }
@@ -47,15 +42,9 @@ pub fn check_benefit(settings: &Settings, claim: &Claim, work: &mut [LineWork], 
         if !covered {
             deny_all(work);
             findings.push(
-                Finding::new(
-                    rules::PRIOR_AUTH,
-                    Severity::Error,
-                    None,
-                    format!("visit {visit} is past the {after} visits allowed without prior authorisation, and no authorisation covers it"),
-                    "payer benefit (rule set prior_auth_after_visits)",
-                )
+                rules::PRIOR_AUTH.finding(None, format!("visit {visit} is past the {after} visits allowed without prior authorisation, and no authorisation covers it"))
                 .with_fact("visit number", visit)
-                .with_denial(settings.denial(rules::PRIOR_AUTH)),
+                .with_denial(settings.denials.of(&rules::PRIOR_AUTH)),
             );
         }
     }
@@ -73,19 +62,13 @@ pub fn check_modifiers(settings: &Settings, claim: &Claim, work: &mut [LineWork]
         {
             state.deny();
             findings.push(
-                Finding::new(
-                    rules::THERAPY_MODIFIER,
-                    Severity::Error,
-                    Some(line.number),
-                    format!("{} needs GP, GO or GN under this payer's policy", line.procedure),
-                    "payer modifier policy",
-                )
-                .with_denial(settings.denial(rules::THERAPY_MODIFIER))
-                .with_fix(
-                    line.number,
-                    FixAction::AddModifier("GP".to_owned()),
-                    Applicability::NeedsReview,
-                ),
+                rules::THERAPY_MODIFIER
+                    .finding(
+                        Some(line.number),
+                        format!("{} needs GP, GO or GN under this payer's policy", line.procedure),
+                    )
+                    .with_denial(settings.denials.of(&rules::THERAPY_MODIFIER))
+                    .with_fix(line.number, FixAction::AddModifier("GP".to_owned()), Applicability::NeedsReview),
             );
         }
         if settings.config.deny_modifier_52 && info.basis == UnitBasis::Timed15 && line.has_modifier("52") {
@@ -94,17 +77,11 @@ pub fn check_modifiers(settings: &Settings, claim: &Claim, work: &mut [LineWork]
             let action =
                 if reduced_below_midpoint { FixAction::RemoveLine } else { FixAction::RemoveModifier("52".to_owned()) };
             findings.push(
-                Finding::new(
-                    rules::MODIFIER_52,
-                    Severity::Error,
-                    Some(line.number),
-                    format!(
+                rules::MODIFIER_52.finding(Some(line.number), format!(
                         "modifier 52 on timed code {} is an inappropriate modifier-procedure combination; time below the midpoint is not billed",
                         line.procedure
-                    ),
-                    "Premera provider news, 7 Nov 2019",
-                )
-                .with_denial(settings.denial(rules::MODIFIER_52))
+                    ))
+                .with_denial(settings.denials.of(&rules::MODIFIER_52))
                 .with_fix(line.number, action, Applicability::Automatic),
             );
         }
@@ -137,7 +114,8 @@ pub fn check_pairs(settings: &Settings, claim: &Claim, work: &mut [LineWork], fi
             }
             let bypass = BYPASS_MODIFIERS.iter().find(|m| line.has_modifier(m));
             let finding = |severity, message: String| {
-                Finding::new(rules::BUNDLED_PAIR, severity, Some(line.number), message, &pair.source)
+                // Each pair carries the payer source it comes from.
+                Finding::new(rules::BUNDLED_PAIR.id, severity, Some(line.number), message, &pair.source)
                     .with_fact("pair", format!("{} with {}", pair.column_one, pair.column_two))
                     .with_fact("reason", &pair.reason)
             };
@@ -155,7 +133,7 @@ pub fn check_pairs(settings: &Settings, claim: &Claim, work: &mut [LineWork], fi
                                 pair.column_two, pair.column_one, pair.reason
                             ),
                         )
-                        .with_denial(settings.denial(rules::BUNDLED_PAIR)),
+                        .with_denial(settings.denials.of(&rules::BUNDLED_PAIR)),
                     );
                 }
                 (true, None) => {
@@ -169,7 +147,7 @@ pub fn check_pairs(settings: &Settings, claim: &Claim, work: &mut [LineWork], fi
                                 pair.column_two, pair.column_one, pair.reason
                             ),
                         )
-                        .with_denial(settings.denial(rules::BUNDLED_PAIR))
+                        .with_denial(settings.denials.of(&rules::BUNDLED_PAIR))
                         .with_fix(
                             line.number,
                             FixAction::AddModifier("59".to_owned()),
@@ -193,16 +171,10 @@ fn check_overlap(claim: &Claim, work: &[LineWork], findings: &mut Vec<Finding>) 
             }
             if overlaps(a, b) == Some(true) {
                 findings.push(
-                    Finding::new(
-                        rules::OVERLAP,
-                        Severity::Warning,
-                        Some(b.number),
-                        format!(
+                    rules::OVERLAP.finding(Some(b.number), format!(
                             "{} and {} are billed for overlapping time; one service per time period, or the record must show they were distinct",
                             a.procedure, b.procedure
-                        ),
-                        "payer policy; NCCI Policy Manual ch. XI",
-                    )
+                        ))
                     .with_fix(b.number, FixAction::RemoveLine, Applicability::NeedsReview),
                 );
             }
@@ -221,21 +193,19 @@ pub fn check_cap(settings: &Settings, claim: &Claim, work: &mut [LineWork], find
     };
     for cut in apply_daily_cap(claim, work, cap, &counts) {
         findings.push(
-            Finding::new(
-                rules::UNITS_CAP,
-                Severity::Error,
-                Some(cut.line),
-                format!(
-                    "the plan pays at most {cap} therapy units per visit; {} of this line's {} are past it",
-                    cut.units - cut.paid,
-                    cut.units
-                ),
-                "payer policy (rule set units_per_visit)",
-            )
-            .with_fact("units on the date so far", cut.used)
-            .with_fact("cap", cap)
-            .with_denial(settings.denial(rules::UNITS_CAP))
-            .with_fix(cut.line, cut.fix(), Applicability::NeedsReview),
+            rules::UNITS_CAP
+                .finding(
+                    Some(cut.line),
+                    format!(
+                        "the plan pays at most {cap} therapy units per visit; {} of this line's {} are past it",
+                        cut.units - cut.paid,
+                        cut.units
+                    ),
+                )
+                .with_fact("units on the date so far", cut.used)
+                .with_fact("cap", cap)
+                .with_denial(settings.denials.of(&rules::UNITS_CAP))
+                .with_fix(cut.line, cut.fix(), Applicability::NeedsReview),
         );
     }
 }

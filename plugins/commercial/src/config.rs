@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use payrules_pdk::model::ProcedureCode;
 use payrules_pdk::rvu_pricing::{DatedFactor, RvuPricing, parse_factors};
 pub use payrules_pdk::timed_units::UnitsMethod;
-use payrules_pdk::{AdjustmentGroup, ConfigError, Denial, Money};
+use payrules_pdk::{ConfigError, Denials, Money};
 use serde::Deserialize;
 
 use crate::rules::RULES;
@@ -109,31 +109,10 @@ fn yes() -> bool {
 pub struct Settings {
     /// The configuration.
     pub config: CommercialConfig,
-    /// Denials by rule id.
-    pub denials: BTreeMap<String, Denial>,
+    /// The denial each rule reports.
+    pub denials: Denials,
     /// Medicare pricing and the percentage of it paid, when configured.
     pub medicare_pricing: Option<(u32, RvuPricing)>,
-}
-
-impl Settings {
-    /// The denial for `rule_id`.
-    pub fn denial(&self, rule_id: &str) -> Option<Denial> {
-        self.denials.get(rule_id).cloned()
-    }
-}
-
-/// Denials the public sources give for these findings (docs/sources.md):
-/// a missing or inappropriate modifier is CO-4 (Premera for 52); a payer
-/// bundling denial CO-97; a benefit visit limit CO-119; no prior
-/// authorisation CO-197.
-fn default_denials() -> BTreeMap<String, Denial> {
-    BTreeMap::from([
-        ("COM-THERAPY-MODIFIER".to_owned(), Denial::new(AdjustmentGroup::Co, "4", &[])),
-        ("COM-MODIFIER-52".to_owned(), Denial::new(AdjustmentGroup::Co, "4", &[])),
-        ("COM-BUNDLED-PAIR".to_owned(), Denial::new(AdjustmentGroup::Co, "97", &[])),
-        ("COM-VISIT-LIMIT".to_owned(), Denial::new(AdjustmentGroup::Co, "119", &[])),
-        ("COM-PRIOR-AUTH".to_owned(), Denial::new(AdjustmentGroup::Co, "197", &[])),
-    ])
 }
 
 impl TryFrom<CommercialConfig> for Settings {
@@ -157,8 +136,7 @@ impl TryFrom<CommercialConfig> for Settings {
                 return Err(ConfigError::new(format!("bundling[{index}]"), "a pair needs two different codes"));
             }
         }
-        let denials = default_denials();
-        let denials = payrules_pdk::merge_denials(denials, &config.denials, RULES)?;
+        let denials = Denials::configure(RULES, &config.denials)?;
         let medicare_pricing = match &config.percent_of_medicare {
             None => None,
             Some(p) => {

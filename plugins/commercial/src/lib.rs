@@ -8,8 +8,8 @@ mod config;
 mod pricing;
 mod rules;
 
+use payrules_pdk::pipeline::{self, Stage, Step};
 use payrules_pdk::timed_units::UnitsRules;
-use payrules_pdk::work::LineWork;
 use payrules_pdk::{
     Claim, ConfigError, EvaluationError, Outcome, PayerPolicy, PluginInfo, ReferenceData, export_policy,
 };
@@ -34,19 +34,41 @@ impl PayerPolicy for Commercial {
     }
 
     fn evaluate(&self, claim: &Claim, data: &dyn ReferenceData) -> Result<Outcome, EvaluationError> {
-        let settings = &self.settings;
-        let mut work: Vec<LineWork> = claim.lines.iter().map(LineWork::new).collect();
-        let mut findings = Vec::new();
-        checks::check_benefit(settings, claim, &mut work, &mut findings);
-        checks::check_modifiers(settings, claim, &mut work, &mut findings);
-        let denial = |rule: &str| settings.denial(rule);
-        let units = UnitsRules { units: rules::UNITS, minutes_missing: rules::MINUTES_MISSING, denial: &denial };
-        payrules_pdk::timed_units::check_units(settings.config.units_method, &units, claim, &mut work, &mut findings);
-        checks::check_pairs(settings, claim, &mut work, &mut findings);
-        checks::check_cap(settings, claim, &mut work, &mut findings);
-        let lines = pricing::price_lines(settings, claim, data, &work, &mut findings);
-        Ok(Outcome { lines, findings })
+        pipeline::run(self, STEPS, claim, data)
     }
 }
+
+/// The policy's steps, in the order they run.
+const STEPS: &[Step<Commercial>] = &[
+    Step::new(Stage::Eligibility, "visit limits and prior authorisation", |p, ev| {
+        checks::check_benefit(&p.settings, ev.claim, &mut ev.work, &mut ev.findings);
+        Ok(())
+    }),
+    Step::new(Stage::Codes, "therapy modifiers and modifier 52", |p, ev| {
+        checks::check_modifiers(&p.settings, ev.claim, &mut ev.work, &mut ev.findings);
+        Ok(())
+    }),
+    Step::new(Stage::Bundling, "payer code pairs and overlapping time", |p, ev| {
+        checks::check_pairs(&p.settings, ev.claim, &mut ev.work, &mut ev.findings);
+        Ok(())
+    }),
+    Step::new(Stage::Units, "units by the payer's method", |p, ev| {
+        let settings = &p.settings;
+        let units =
+            UnitsRules { units: rules::UNITS, minutes_missing: rules::MINUTES_MISSING, denials: &settings.denials };
+        let method = settings.config.units_method;
+        payrules_pdk::timed_units::check_units(method, &units, ev.claim, &mut ev.work, &mut ev.findings);
+        Ok(())
+    }),
+    Step::new(Stage::Caps, "units per visit", |p, ev| {
+        checks::check_cap(&p.settings, ev.claim, &mut ev.work, &mut ev.findings);
+        Ok(())
+    }),
+    Step::new(Stage::Pricing, "contracted rate or percent of Medicare", |p, ev| pricing::price_lines(&p.settings, ev)),
+    Step::new(Stage::CostSharing, "coinsurance", |p, ev| {
+        let percent = p.settings.config.coinsurance_percent;
+        ev.each_priced(|amounts, _| amounts.coinsurance(percent, ""))
+    }),
+];
 
 export_policy!(Commercial);

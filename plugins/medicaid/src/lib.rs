@@ -5,46 +5,93 @@
 
 use std::collections::BTreeMap;
 
+use payrules_pdk::amounts::{self, LineAmounts, Unpriced};
 use payrules_pdk::model::{ProcedureCode, code_info};
 use payrules_pdk::ncci::NcciRules;
+use payrules_pdk::pipeline::{self, Evaluation, Stage, Step};
 use payrules_pdk::timed_units::{UnitsMethod, UnitsRules};
 use payrules_pdk::work::{LineWork, apply_daily_cap};
 use payrules_pdk::{
-    Applicability, Claim, ConfigError, Denial, EvaluationError, Finding, LineResult, Money, Outcome, PayerPolicy,
-    PluginInfo, PriceStep, ReferenceData, ServiceLine, Severity, export_policy,
+    Applicability, Claim, ConfigError, Denials, EvaluationError, Finding, Money, Outcome, PayerPolicy, PluginInfo,
+    PriceStep, ReferenceData, Rule, ServiceLine, Severity, export_policy,
 };
 use serde::Deserialize;
 
-const PRIOR_AUTH: &str = "MCD-PRIOR-AUTH";
-const UNITS_PER_DAY: &str = "MCD-UNITS-PER-DAY";
-const UNITS: &str = "MCD-UNITS";
-const MINUTES_MISSING: &str = "MCD-MINUTES-MISSING";
-const NCCI_PTP: &str = "MCD-NCCI-PTP";
-const NCCI_SAME_BLOCK: &str = "MCD-NCCI-SAME-BLOCK";
-const ONE_EVALUATION: &str = "MCD-ONE-EVALUATION";
-const MUE: &str = "MCD-MUE";
-const NCCI_UNAVAILABLE: &str = "MCD-NCCI-UNAVAILABLE";
-const PRICE_MISSING: &str = "MCD-PRICE-MISSING";
+// Denials from reference 8 (docs/sources.md): CO-197 for missing prior
+// authorisation; NCCI column 2 CO-236; MUE CO-151 N362 (MaineCare used 35
+// with N362, so a state may override it under `denials`).
+const PRIOR_AUTH: Rule = Rule::new(
+    "MCD-PRIOR-AUTH",
+    Severity::Error,
+    "The visit is past the visits allowed without prior authorisation",
+    "state Medicaid plan (KFF 2018 benefits table; Utah DAR 30653)",
+)
+.denies("CO-197");
+const UNITS_PER_DAY: Rule = Rule::new(
+    "MCD-UNITS-PER-DAY",
+    Severity::Error,
+    "More therapy units on a date than the state pays",
+    "state Medicaid fee schedule",
+);
+const UNITS: Rule = Rule::new(
+    "MCD-UNITS",
+    Severity::Error,
+    "Units billed differ from what the minutes support (total time)",
+    "CMS 100-04 ch.5 20.2 (Medicaid follows Medicare)",
+);
+const MINUTES_MISSING: Rule = Rule::new(
+    "MCD-MINUTES-MISSING",
+    Severity::Warning,
+    "A timed code without minutes: the units rule could not run",
+    "CMS 100-04 ch.5 20.2",
+);
+const NCCI_PTP: Rule = Rule::new(
+    "MCD-NCCI-PTP",
+    Severity::Error,
+    "A column 2 code billed with its column 1 code without a bypassing modifier",
+    "Medicaid NCCI PTP edits",
+)
+.denies("CO-236");
+const NCCI_SAME_BLOCK: Rule = Rule::new(
+    "MCD-NCCI-SAME-BLOCK",
+    Severity::Error,
+    "59 or an X modifier on a service done in the same time block",
+    "CMS modifier 59 article",
+);
+const ONE_EVALUATION: Rule = Rule::new(
+    "MCD-ONE-EVALUATION",
+    Severity::Error,
+    "More than one PT evaluation or re-evaluation on a date",
+    "NCCI Policy Manual ch. XI",
+)
+.denies("CO-236");
+const MUE: Rule =
+    Rule::new("MCD-MUE", Severity::Error, "Units over the code's medically unlikely edit", "Medicaid NCCI MUEs")
+        .denies("CO-151 N362");
+const NCCI_UNAVAILABLE: Rule = Rule::new(
+    "MCD-NCCI-UNAVAILABLE",
+    Severity::Info,
+    "NCCI tables are not granted or do not cover the date",
+    "rule set [data]",
+);
+const PRICE_MISSING: Rule = Rule::new(
+    "MCD-PRICE-MISSING",
+    Severity::Info,
+    "No state fee schedule amount for the code",
+    "rule set fee_schedule",
+);
 
-const RULES: &[(&str, &str, &str)] = &[
-    (
-        PRIOR_AUTH,
-        "The visit is past the visits allowed without prior authorisation",
-        "state Medicaid plan (KFF 2018 benefits table)",
-    ),
-    (UNITS_PER_DAY, "More therapy units on a date than the state pays", "state Medicaid fee schedule"),
-    (
-        UNITS,
-        "Units billed differ from what the minutes support (total time)",
-        "CMS 100-04 ch.5 20.2 (Medicaid follows Medicare)",
-    ),
-    (MINUTES_MISSING, "A timed code without minutes: the units rule could not run", "CMS 100-04 ch.5 20.2"),
-    (NCCI_PTP, "A column 2 code billed with its column 1 code without a bypassing modifier", "Medicaid NCCI PTP edits"),
-    (NCCI_SAME_BLOCK, "59 or an X modifier on a service done in the same time block", "CMS modifier 59 article"),
-    (ONE_EVALUATION, "More than one PT evaluation or re-evaluation on a date", "NCCI Policy Manual ch. XI"),
-    (MUE, "Units over the code's medically unlikely edit", "Medicaid NCCI MUEs"),
-    (NCCI_UNAVAILABLE, "NCCI tables are not granted or do not cover the date", "rule set [data]"),
-    (PRICE_MISSING, "No state fee schedule amount for the code", "rule set fee_schedule"),
+const RULES: &[Rule] = &[
+    PRIOR_AUTH,
+    UNITS_PER_DAY,
+    UNITS,
+    MINUTES_MISSING,
+    NCCI_PTP,
+    NCCI_SAME_BLOCK,
+    ONE_EVALUATION,
+    MUE,
+    NCCI_UNAVAILABLE,
+    PRICE_MISSING,
 ];
 
 /// A state's Medicaid therapy policy as the rule set writes it.
@@ -74,13 +121,7 @@ pub struct MedicaidConfig {
 #[derive(Debug)]
 pub struct Medicaid {
     config: MedicaidConfig,
-    denials: BTreeMap<String, Denial>,
-}
-
-impl Medicaid {
-    fn denial(&self, rule: &str) -> Option<Denial> {
-        self.denials.get(rule).cloned()
-    }
+    denials: Denials,
 }
 
 impl PayerPolicy for Medicaid {
@@ -97,40 +138,57 @@ impl PayerPolicy for Medicaid {
         if config.copay_per_visit < Money::ZERO {
             return Err(ConfigError::new("copay_per_visit", "a copay cannot be negative"));
         }
-        // Reference 8: CO-197 for missing prior authorisation; NCCI column 2
-        // CO-236; MUE CO-151 N362 (MaineCare used 35 with N362, so a state
-        // may override it).
-        let denials = BTreeMap::from([
-            (PRIOR_AUTH.to_owned(), Denial::new(payrules_pdk::AdjustmentGroup::Co, "197", &[])),
-            (NCCI_PTP.to_owned(), Denial::new(payrules_pdk::AdjustmentGroup::Co, "236", &[])),
-            (ONE_EVALUATION.to_owned(), Denial::new(payrules_pdk::AdjustmentGroup::Co, "236", &[])),
-            (MUE.to_owned(), Denial::new(payrules_pdk::AdjustmentGroup::Co, "151", &["N362"])),
-        ]);
-        let denials = payrules_pdk::merge_denials(denials, &config.denials, RULES)?;
+        let denials = Denials::configure(RULES, &config.denials)?;
         Ok(Medicaid { config, denials })
     }
 
     fn evaluate(&self, claim: &Claim, data: &dyn ReferenceData) -> Result<Outcome, EvaluationError> {
-        let mut work: Vec<LineWork> = claim.lines.iter().map(LineWork::new).collect();
-        let mut findings = Vec::new();
-        self.check_prior_auth(claim, &mut work, &mut findings);
-        let denial = |rule: &str| self.denial(rule);
+        pipeline::run(self, STEPS, claim, data)
+    }
+}
+
+/// The policy's steps, in the order they run.
+const STEPS: &[Step<Medicaid>] = &[
+    Step::new(Stage::Eligibility, "visits before prior authorisation", |p, ev| {
+        p.check_prior_auth(ev.claim, &mut ev.work, &mut ev.findings);
+        Ok(())
+    }),
+    Step::new(Stage::Bundling, "NCCI edits", |p, ev| {
         let ncci = NcciRules {
             ptp: NCCI_PTP,
             same_block: NCCI_SAME_BLOCK,
             one_evaluation: ONE_EVALUATION,
             mue: MUE,
             unavailable: NCCI_UNAVAILABLE,
-            denial: &denial,
+            denials: &p.denials,
         };
-        payrules_pdk::ncci::check_edits(&ncci, claim, data, &mut work, &mut findings);
-        let units = UnitsRules { units: UNITS, minutes_missing: MINUTES_MISSING, denial: &denial };
-        payrules_pdk::timed_units::check_units(UnitsMethod::TotalTime, &units, claim, &mut work, &mut findings);
-        self.check_units_per_day(claim, &mut work, &mut findings);
-        let lines = self.price(claim, &work, &mut findings);
-        Ok(Outcome { lines, findings })
-    }
-}
+        payrules_pdk::ncci::check_edits(&ncci, ev.claim, ev.data, &mut ev.work, &mut ev.findings);
+        Ok(())
+    }),
+    Step::new(Stage::Units, "total-time units", |p, ev| {
+        let units = UnitsRules { units: UNITS, minutes_missing: MINUTES_MISSING, denials: &p.denials };
+        payrules_pdk::timed_units::check_units(
+            UnitsMethod::TotalTime,
+            &units,
+            ev.claim,
+            &mut ev.work,
+            &mut ev.findings,
+        );
+        Ok(())
+    }),
+    Step::new(Stage::Caps, "therapy units per day", |p, ev| {
+        p.check_units_per_day(ev.claim, &mut ev.work, &mut ev.findings);
+        Ok(())
+    }),
+    Step::new(Stage::Pricing, "state fee schedule", |p, ev| p.price(ev)),
+    Step::new(Stage::CostSharing, "visit copay", |p, ev| {
+        let mut copay_left = p.config.copay_per_visit;
+        ev.each_priced(|amounts, _| {
+            copay_left = amounts.copay(copay_left, "visit copay")?;
+            Ok(())
+        })
+    }),
+];
 
 impl Medicaid {
     fn check_prior_auth(&self, claim: &Claim, work: &mut [LineWork], findings: &mut Vec<Finding>) {
@@ -145,18 +203,16 @@ impl Medicaid {
         }
         work.iter_mut().for_each(LineWork::deny);
         findings.push(
-            Finding::new(
-                PRIOR_AUTH,
-                Severity::Error,
-                None,
-                format!(
-                    "visit {visit} is past the {limit} visits {} Medicaid pays a year without prior authorisation",
-                    self.config.state
-                ),
-                "state Medicaid plan (KFF 2018 benefits table; Utah DAR 30653)",
-            )
-            .with_fact("visit number", visit)
-            .with_denial(self.denial(PRIOR_AUTH)),
+            PRIOR_AUTH
+                .finding(
+                    None,
+                    format!(
+                        "visit {visit} is past the {limit} visits {} Medicaid pays a year without prior authorisation",
+                        self.config.state
+                    ),
+                )
+                .with_fact("visit number", visit)
+                .with_denial(self.denials.of(&PRIOR_AUTH)),
         );
     }
 
@@ -167,63 +223,40 @@ impl Medicaid {
         let therapy = |line: &ServiceLine| code_info(&line.procedure).is_some_and(|i| i.always_therapy);
         for cut in apply_daily_cap(claim, work, limit, &therapy) {
             findings.push(
-                Finding::new(
-                    UNITS_PER_DAY,
-                    Severity::Error,
-                    Some(cut.line),
-                    format!(
-                        "{} Medicaid pays at most {limit} therapy units a day; {} of this line's are past it",
-                        self.config.state,
-                        cut.units - cut.paid
-                    ),
-                    "state Medicaid fee schedule",
-                )
-                .with_denial(self.denial(UNITS_PER_DAY))
-                .with_fix(cut.line, cut.fix(), Applicability::NeedsReview),
+                UNITS_PER_DAY
+                    .finding(
+                        Some(cut.line),
+                        format!(
+                            "{} Medicaid pays at most {limit} therapy units a day; {} of this line's are past it",
+                            self.config.state,
+                            cut.units - cut.paid
+                        ),
+                    )
+                    .with_denial(self.denials.of(&UNITS_PER_DAY))
+                    .with_fix(cut.line, cut.fix(), Applicability::NeedsReview),
             );
         }
     }
 
-    fn price(&self, claim: &Claim, work: &[LineWork], findings: &mut Vec<Finding>) -> Vec<LineResult> {
-        let mut copay_left = self.config.copay_per_visit;
-        claim
-            .lines
-            .iter()
-            .zip(work)
-            .map(|(line, state)| {
-                let units = state.allowed();
-                let mut steps = Vec::new();
-                let (mut allowed, mut payment) = (Money::ZERO, Money::ZERO);
-                if units > 0 {
-                    if let Some(fee) = self.config.fee_schedule.get(&line.procedure) {
-                        allowed = fee.checked_mul(i64::from(units)).unwrap_or(Money::ZERO);
-                        steps.push(PriceStep {
-                            description: format!("{units} x ${fee} state fee schedule"),
-                            amount: allowed,
-                        });
-                        let copay = copay_left.min(allowed);
-                        copay_left = copay_left.checked_sub(copay).unwrap_or(Money::ZERO);
-                        payment = allowed.checked_sub(copay).unwrap_or(Money::ZERO);
-                        if copay > Money::ZERO {
-                            steps
-                                .push(PriceStep { description: format!("less ${copay} visit copay"), amount: payment });
-                        }
-                    } else {
-                        findings.push(Finding::new(
-                            PRICE_MISSING,
-                            Severity::Info,
-                            Some(line.number),
-                            format!(
-                                "no {} Medicaid fee schedule amount is configured for {}",
-                                self.config.state, line.procedure
-                            ),
-                            "rule set fee_schedule",
-                        ));
-                    }
-                }
-                state.result(allowed, payment, steps)
-            })
-            .collect()
+    /// The state fee schedule: units times the state's amount per unit.
+    fn price(&self, ev: &mut Evaluation<'_>) -> Result<(), EvaluationError> {
+        let mut unpriced = Unpriced::new(PRICE_MISSING);
+        for ((line, state), amounts) in ev.claim.lines.iter().zip(&ev.work).zip(&mut ev.amounts) {
+            let units = state.allowed();
+            if units == 0 {
+                continue;
+            }
+            let Some(fee) = self.config.fee_schedule.get(&line.procedure) else {
+                let why = format!("no {} Medicaid fee schedule amount is configured", self.config.state);
+                unpriced.add(line.number, line.procedure.as_str(), &why);
+                continue;
+            };
+            let description = format!("{units} x ${fee} state fee schedule");
+            let allowed = amounts::times(line.number, *fee, units, &description)?;
+            *amounts = LineAmounts::new(line.number, allowed, vec![PriceStep { description, amount: allowed }]);
+        }
+        ev.findings.extend(unpriced.into_findings());
+        Ok(())
     }
 }
 

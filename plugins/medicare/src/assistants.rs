@@ -9,8 +9,6 @@ use crate::config::Settings;
 use crate::rules;
 use payrules_pdk::work::LineWork;
 
-const CITATION: &str = "CMS CQ/CO billing examples; SSA 1834(v); CY2020 PFS de minimis standard";
-
 /// The assistant modifier that goes with a line's discipline, if any applies.
 fn assistant_modifier(line: &ServiceLine) -> Option<&'static str> {
     match line.modifiers.iter().find_map(Discipline::from_modifier)? {
@@ -67,31 +65,19 @@ pub fn check_assistants(settings: &Settings, claim: &Claim, work: &[LineWork], f
         };
         if over && !present {
             findings.push(
-                Finding::new(
-                    rules::ASSISTANT_MODIFIER,
-                    Severity::Error,
-                    Some(line.number),
-                    format!(
+                rules::ASSISTANT_MODIFIER.finding(Some(line.number), format!(
                         "an assistant furnished more than {}% of {}, so it needs {modifier}; billing it without {modifier} is an overpayment",
                         settings.assistant_de_minimis_percent, line.procedure
-                    ),
-                    CITATION,
-                )
+                    ))
                 .with_fact("assistant share", share)
                 .with_fix(line.number, FixAction::AddModifier(modifier.to_owned()), Applicability::Automatic),
             );
         } else if !over && present {
             findings.push(
-                Finding::new(
-                    rules::ASSISTANT_UNNEEDED,
-                    Severity::Info,
-                    Some(line.number),
-                    format!(
+                rules::ASSISTANT_UNNEEDED.finding(Some(line.number), format!(
                         "{modifier} cuts payment for {}, but the assistant furnished no more than {}% of it (de minimis)",
                         line.procedure, settings.assistant_de_minimis_percent
-                    ),
-                    CITATION,
-                )
+                    ))
                 .with_fact("assistant share", share)
                 .with_fix(line.number, FixAction::RemoveModifier(modifier.to_owned()), Applicability::NeedsReview),
             );
@@ -176,7 +162,7 @@ fn split_finding(line: &ServiceLine, modifier: &str, split: Split, present: bool
             },
         )
     };
-    Finding::new(rule, severity, Some(line.number), message, "CMS CQ/CO billing examples (CY2022 unit assignment)")
+    rule.finding_at(severity, Some(line.number), message)
         .with_fact("therapist minutes", minutes.total - minutes.assistant)
         .with_fact("assistant minutes", minutes.assistant)
         .with_fact("units to the therapist", split.therapist)

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use payrules_pdk::model::{ProcedureCode, code_info};
 use payrules_pdk::rvu_pricing::{Dated, DatedFactor, RvuPricing, parse_factors};
-use payrules_pdk::{AdjustmentGroup, ConfigError, Date, Denial, Money};
+use payrules_pdk::{ConfigError, Date, Denials, Money};
 use serde::Deserialize;
 
 use crate::rules::RULES;
@@ -117,7 +117,7 @@ pub struct Settings {
     /// Codes to bill differently.
     pub replaced_codes: BTreeMap<ProcedureCode, ProcedureCode>,
     /// Denial per rule id.
-    pub denials: BTreeMap<String, Denial>,
+    pub denials: Denials,
     /// KX threshold by year.
     pub kx_thresholds: BTreeMap<u16, Money>,
     /// Targeted medical review threshold.
@@ -145,30 +145,6 @@ impl Settings {
             None => date.year() >= 2022,
         }
     }
-
-    /// The denial the payer reports for `rule_id`, if the reference or the configuration gives one.
-    pub fn denial(&self, rule_id: &str) -> Option<Denial> {
-        self.denials.get(rule_id).cloned()
-    }
-}
-
-/// Denials the reference confirms, before configuration is applied.
-///
-/// Sources (docs/sources.md, denial codes): a missing therapy
-/// modifier is CO-4 (appealwin, codingahead); a status-B bundled code is
-/// reported with B15 and remark M15 (Palmetto); a line over the therapy
-/// threshold without KX is PR-119 (Palmetto 2022); an NCCI column 2 denial is
-/// CO-236 (First Coast, learnmedicarebilling; some payers use CO-97); units
-/// over an MUE are CO-151 with N362 (CGS).
-fn default_denials() -> BTreeMap<String, Denial> {
-    BTreeMap::from([
-        ("MCR-THERAPY-MODIFIER".to_owned(), Denial::new(AdjustmentGroup::Co, "4", &[])),
-        ("MCR-BUNDLED".to_owned(), Denial::new(AdjustmentGroup::Co, "B15", &["M15"])),
-        ("MCR-KX-MISSING".to_owned(), Denial::new(AdjustmentGroup::Pr, "119", &[])),
-        ("MCR-NCCI-PTP".to_owned(), Denial::new(AdjustmentGroup::Co, "236", &[])),
-        ("MCR-ONE-EVALUATION".to_owned(), Denial::new(AdjustmentGroup::Co, "236", &[])),
-        ("MCR-MUE".to_owned(), Denial::new(AdjustmentGroup::Co, "151", &["N362"])),
-    ])
 }
 
 impl TryFrom<MedicareConfig> for Settings {
@@ -219,8 +195,7 @@ impl TryFrom<MedicareConfig> for Settings {
                 ));
             }
         }
-        let denials = default_denials();
-        let denials = payrules_pdk::merge_denials(denials, &config.denials, RULES)?;
+        let denials = Denials::configure(RULES, &config.denials)?;
         Ok(Settings {
             fee_schedule: config.fee_schedule,
             coinsurance_percent: config.coinsurance_percent,
@@ -257,7 +232,7 @@ fn check_ranges<T>(field: &str, values: &[Dated<T>]) -> Result<(), ConfigError> 
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use payrules_pdk::Denial;
 
     #[test]
     fn reads_denials_with_remarks() {

@@ -1,7 +1,7 @@
 //! Documentation the plan of care needs: progress reports, certification,
 //! functional goals (Medicare Benefit Policy Manual, Pub 100-02 ch.15 220).
 
-use payrules_pdk::{Claim, Date, Finding, Severity};
+use payrules_pdk::{Claim, Date, Finding};
 
 use crate::rules;
 
@@ -24,15 +24,9 @@ pub fn check_documentation(claim: &Claim, findings: &mut Vec<Finding>) {
         && days > PROGRESS_REPORT_DAYS
     {
         findings.push(
-            Finding::new(
-                rules::PROGRESS_REPORT_DUE,
-                Severity::Warning,
-                None,
-                format!(
+            rules::PROGRESS_REPORT_DUE.finding(None, format!(
                     "this is treatment day {days} since the last progress report; one is due at least every {PROGRESS_REPORT_DAYS} treatment days"
-                ),
-                "Pub 100-02 ch.15 220.3 D",
-            )
+                ))
             .with_fact("treatment days since the last report", days),
         );
     }
@@ -46,12 +40,9 @@ pub fn check_documentation(claim: &Claim, findings: &mut Vec<Finding>) {
         );
     }
     if episode.functional_goals_documented == Some(false) {
-        findings.push(Finding::new(
-            rules::GOALS_MISSING,
-            Severity::Warning,
+        findings.push(rules::GOALS_MISSING.finding(
             None,
             "the plan of care documents no functional goals; long-term goals and progress toward each are required",
-            "Pub 100-02 ch.15 220.1.2 and 220.3",
         ));
     }
 }
@@ -70,45 +61,27 @@ fn check_certification(
     };
     if visit.days_since(covering) >= CERTIFICATION_DAYS {
         findings.push(
-            Finding::new(
-                rules::POC_EXPIRED,
-                Severity::Error,
-                None,
-                format!(
+            rules::POC_EXPIRED.finding(None, format!(
                     "treatment on {visit} is day {day} of the plan of care, past the {CERTIFICATION_DAYS} days a certification covers, with no recertification on file"
-                ),
-                "Pub 100-02 ch.15 220.1.3",
-            )
+                ))
             .with_fact("initial treatment", start)
             .with_fact("latest (re)certification", covering),
         );
     }
     match certified {
         Some(signed) if signed.days_since(start) > TIMELY_CERTIFICATION_DAYS => findings.push(
-            Finding::new(
-                rules::POC_CERT_LATE,
-                Severity::Warning,
-                None,
-                format!(
+            rules::POC_CERT_LATE.finding(None, format!(
                     "the plan of care was certified {} days after the first treatment; a timely certification is within {TIMELY_CERTIFICATION_DAYS} days, so delayed-certification rules apply",
                     signed.days_since(start)
-                ),
-                "Pub 100-02 ch.15 220.1.3",
-            )
+                ))
             .with_fact("initial treatment", start)
             .with_fact("certified", signed),
         ),
         None if visit.days_since(start) > TIMELY_CERTIFICATION_DAYS => findings.push(
-            Finding::new(
-                rules::POC_CERT_LATE,
-                Severity::Warning,
-                None,
-                format!(
+            rules::POC_CERT_LATE.finding(None, format!(
                     "no certification of the plan of care is on file {} days after the first treatment",
                     visit.days_since(start)
-                ),
-                "Pub 100-02 ch.15 220.1.3",
-            )
+                ))
             .with_fact("initial treatment", start),
         ),
         _ => {}

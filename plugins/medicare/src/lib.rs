@@ -30,7 +30,7 @@ use payrules_pdk::{
 pub use config::MedicareConfig;
 use config::Settings;
 use payrules_pdk::ncci::NcciRules;
-use payrules_pdk::work::LineWork;
+use payrules_pdk::pipeline::{self, Stage, Step};
 
 /// The Medicare policy, configured.
 #[derive(Debug)]
@@ -50,27 +50,46 @@ impl PayerPolicy for Medicare {
     }
 
     fn evaluate(&self, claim: &Claim, data: &dyn ReferenceData) -> Result<Outcome, EvaluationError> {
-        let mut work: Vec<LineWork> = claim.lines.iter().map(LineWork::new).collect();
-        let mut findings = Vec::new();
-        lines::check_codes(&self.settings, claim, &mut work, &mut findings);
-        let denial = |rule: &str| self.settings.denial(rule);
+        pipeline::run(self, STEPS, claim, data)
+    }
+}
+
+/// The policy's steps, in the order they run.
+const STEPS: &[Step<Medicare>] = &[
+    Step::new(Stage::Codes, "codes, bundled codes and therapy modifiers", |p, ev| {
+        lines::check_codes(&p.settings, ev.claim, &mut ev.work, &mut ev.findings);
+        Ok(())
+    }),
+    Step::new(Stage::Bundling, "NCCI edits", |p, ev| {
         let ncci = NcciRules {
             ptp: rules::NCCI_PTP,
             same_block: rules::NCCI_SAME_BLOCK,
             one_evaluation: rules::ONE_EVALUATION,
             mue: rules::MUE,
             unavailable: rules::NCCI_UNAVAILABLE,
-            denial: &denial,
+            denials: &p.settings.denials,
         };
-        payrules_pdk::ncci::check_edits(&ncci, claim, data, &mut work, &mut findings);
-        timed::check_units(&self.settings, claim, &mut work, &mut findings);
-        assistants::check_assistants(&self.settings, claim, &work, &mut findings);
-        let mut lines = pricing::price_lines(&self.settings, claim, data, &work, &mut findings);
-        threshold::check_threshold(&self.settings, claim, &mut lines, &mut findings)?;
-        documentation::check_documentation(claim, &mut findings);
-        Ok(Outcome { lines, findings })
-    }
-}
+        payrules_pdk::ncci::check_edits(&ncci, ev.claim, ev.data, &mut ev.work, &mut ev.findings);
+        Ok(())
+    }),
+    Step::new(Stage::Units, "8-minute rule", |p, ev| {
+        timed::check_units(&p.settings, ev.claim, &mut ev.work, &mut ev.findings);
+        Ok(())
+    }),
+    Step::new(Stage::Units, "assistants and CQ/CO", |p, ev| {
+        assistants::check_assistants(&p.settings, ev.claim, &ev.work, &mut ev.findings);
+        Ok(())
+    }),
+    Step::new(Stage::Pricing, "fee schedule and CQ/CO percentage", |p, ev| pricing::price_lines(&p.settings, ev)),
+    Step::new(Stage::Limits, "therapy threshold (KX) and medical review", |p, ev| {
+        threshold::check_threshold(&p.settings, ev)
+    }),
+    Step::new(Stage::CostSharing, "coinsurance and sequestration", |p, ev| pricing::cost_sharing(&p.settings, ev)),
+    Step::new(Stage::Documentation, "plan of care and progress reports", |_, ev| {
+        documentation::check_documentation(ev.claim, &mut ev.findings);
+        Ok(())
+    }),
+];
 
 export_policy!(Medicare);
 #[cfg(test)]

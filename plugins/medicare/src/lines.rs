@@ -1,7 +1,7 @@
 //! Code-level rules: therapy modifiers, bundled codes, codes Medicare does not recognise.
 
 use payrules_pdk::model::{Discipline, code_info};
-use payrules_pdk::{Applicability, Claim, Finding, FixAction, ServiceLine, Severity};
+use payrules_pdk::{Applicability, Claim, Finding, FixAction, ServiceLine};
 
 use crate::config::Settings;
 use crate::rules;
@@ -15,21 +15,15 @@ pub fn check_codes(settings: &Settings, claim: &Claim, work: &mut [LineWork], fi
             state.deny();
             state.settle(1);
             findings.push(
-                Finding::new(
-                    rules::CODE_INVALID,
-                    Severity::Error,
-                    Some(line.number),
-                    format!("Medicare does not recognise {}; bill {replacement} instead", line.procedure),
-                    "codingahead 97014; rule set replaced_codes",
-                )
-                .with_fact("code billed", &line.procedure)
-                .with_fact("code to bill", replacement)
-                .with_denial(settings.denial(rules::CODE_INVALID))
-                .with_fix(
-                    line.number,
-                    FixAction::ReplaceCode(replacement.to_string()),
-                    Applicability::Automatic,
-                ),
+                rules::CODE_INVALID
+                    .finding(
+                        Some(line.number),
+                        format!("Medicare does not recognise {}; bill {replacement} instead", line.procedure),
+                    )
+                    .with_fact("code billed", &line.procedure)
+                    .with_fact("code to bill", replacement)
+                    .with_denial(settings.denials.of(&rules::CODE_INVALID))
+                    .with_fix(line.number, FixAction::ReplaceCode(replacement.to_string()), Applicability::Automatic),
             );
             continue;
         }
@@ -37,35 +31,27 @@ pub fn check_codes(settings: &Settings, claim: &Claim, work: &mut [LineWork], fi
             state.deny();
             state.settle(0);
             findings.push(
-                Finding::new(
-                    rules::BUNDLED,
-                    Severity::Warning,
-                    Some(line.number),
-                    format!(
+                rules::BUNDLED.finding(Some(line.number), format!(
                         "{} is bundled (fee schedule status B): Medicare never pays it separately and the patient may not be billed for it",
                         line.procedure
-                    ),
-                    "Palmetto GBA JJ/JM, 97010 status B",
-                )
+                    ))
                 .with_fact("code", &line.procedure)
-                .with_denial(settings.denial(rules::BUNDLED))
+                .with_denial(settings.denials.of(&rules::BUNDLED))
                 .with_fix(line.number, FixAction::RemoveLine, Applicability::Automatic),
             );
             continue;
         }
         let Some(info) = code_info(&line.procedure) else {
             findings.push(
-                Finding::new(
-                    rules::CODE_UNKNOWN,
-                    Severity::Info,
-                    Some(line.number),
-                    format!(
-                        "{} is not a therapy code this plugin checks; its units and price were not verified",
-                        line.procedure
-                    ),
-                    "payrules therapy code table",
-                )
-                .with_fact("code", &line.procedure),
+                rules::CODE_UNKNOWN
+                    .finding(
+                        Some(line.number),
+                        format!(
+                            "{} is not a therapy code this plugin checks; its units and price were not verified",
+                            line.procedure
+                        ),
+                    )
+                    .with_fact("code", &line.procedure),
             );
             state.settled = true;
             continue;
@@ -74,18 +60,12 @@ pub fn check_codes(settings: &Settings, claim: &Claim, work: &mut [LineWork], fi
             state.deny();
             let suggested = discipline.unwrap_or(Discipline::Physical).modifier();
             findings.push(
-                Finding::new(
-                    rules::THERAPY_MODIFIER,
-                    Severity::Error,
-                    Some(line.number),
-                    format!(
+                rules::THERAPY_MODIFIER.finding(Some(line.number), format!(
                         "{} ({}) is an always-therapy code and needs GP, GO or GN to name the plan of care's discipline",
                         line.procedure, info.description
-                    ),
-                    "CMS 100-04 ch.5 20.1",
-                )
+                    ))
                 .with_fact("modifiers", modifier_list(line))
-                .with_denial(settings.denial(rules::THERAPY_MODIFIER))
+                .with_denial(settings.denials.of(&rules::THERAPY_MODIFIER))
                 .with_fix(line.number, FixAction::AddModifier(suggested.to_owned()), Applicability::NeedsReview),
             );
         }

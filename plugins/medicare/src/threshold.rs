@@ -2,15 +2,11 @@
 //! KX used with no sign of crossing.
 
 use payrules_pdk::model::Discipline;
-use payrules_pdk::{
-    Applicability, Claim, EvaluationError, Finding, FixAction, LineResult, LineStatus, Money, PriceStep, ServiceLine,
-    Severity,
-};
+use payrules_pdk::pipeline::Evaluation;
+use payrules_pdk::{Applicability, EvaluationError, FixAction, Money, ServiceLine};
 
 use crate::config::Settings;
 use crate::rules;
-
-const CITATION: &str = "CMS 100-04 ch.5 10.3.3; BBA 2018 50202";
 
 /// The two accrual pools: PT and SLP together, OT on its own.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -37,12 +33,9 @@ impl Pool {
 
 /// Applies the threshold rules to priced lines; a line that crosses the
 /// threshold without KX is denied in place.
-pub fn check_threshold(
-    settings: &Settings,
-    claim: &Claim,
-    results: &mut [LineResult],
-    findings: &mut Vec<Finding>,
-) -> Result<(), EvaluationError> {
+pub fn check_threshold(settings: &Settings, ev: &mut Evaluation<'_>) -> Result<(), EvaluationError> {
+    let claim = ev.claim;
+    let findings = &mut ev.findings;
     let Some(year) = claim.first_date_of_service().map(|d| d.year()) else {
         return Ok(());
     };
@@ -52,13 +45,7 @@ pub fn check_threshold(
         // only where it matters, on a line that claims the exception.
         if let Some(line) = claim.lines.iter().find(|l| l.has_modifier("KX")) {
             findings.push(
-                Finding::new(
-                    rules::KX_UNVERIFIED,
-                    Severity::Info,
-                    Some(line.number),
-                    "KX is billed but the claim carries no year-to-date allowed amounts, so the threshold could not be checked",
-                    CITATION,
-                )
+                rules::KX_UNVERIFIED.finding(Some(line.number), "KX is billed but the claim carries no year-to-date allowed amounts, so the threshold could not be checked")
                 .with_fact("year of service", year),
             );
         }
@@ -66,14 +53,9 @@ pub fn check_threshold(
     };
     let Some(threshold) = settings.kx_thresholds.get(&year).copied() else {
         findings.push(
-            Finding::new(
-                rules::KX_NO_THRESHOLD,
-                Severity::Info,
-                None,
-                format!("no therapy threshold is configured for {year}, so KX was not checked"),
-                "rule set kx_thresholds",
-            )
-            .with_fact("year of service", year),
+            rules::KX_NO_THRESHOLD
+                .finding(None, format!("no therapy threshold is configured for {year}, so KX was not checked"))
+                .with_fact("year of service", year),
         );
         return Ok(());
     };
@@ -82,27 +64,27 @@ pub fn check_threshold(
             Pool::PtSlp => year_to_date.pt_slp,
             Pool::Ot => year_to_date.ot,
         };
-        check_pool(settings, claim, results, findings, pool, before, threshold)?;
+        check_pool(settings, ev, pool, before, threshold)?;
     }
     Ok(())
 }
 
 fn check_pool(
     settings: &Settings,
-    claim: &Claim,
-    results: &mut [LineResult],
-    findings: &mut Vec<Finding>,
+    ev: &mut Evaluation<'_>,
     pool: Pool,
     before: Money,
     threshold: Money,
 ) -> Result<(), EvaluationError> {
+    let claim = ev.claim;
     let mut running = before;
     let mut kx_lines = Vec::new();
-    for (line, result) in claim.lines.iter().zip(results.iter_mut()) {
-        if Pool::of(line) != Some(pool) || result.status == LineStatus::Denied {
+    for (index, line) in claim.lines.iter().enumerate() {
+        if Pool::of(line) != Some(pool) || ev.work.get(index).is_none_or(|w| w.denied) {
             continue;
         }
-        let Some(after) = running.checked_add(result.expected_allowed) else {
+        let allowed = ev.amounts.get(index).map_or(Money::ZERO, |a| a.allowed);
+        let Some(after) = running.checked_add(allowed) else {
             return Err(EvaluationError {
                 message: format!("the year's {} therapy total does not fit in an amount", pool.name()),
             });
@@ -112,21 +94,15 @@ fn check_pool(
             kx_lines.push(line.number);
         }
         if after > threshold && !has_kx {
-            findings.push(
-                Finding::new(
-                    rules::KX_MISSING,
-                    Severity::Error,
-                    Some(line.number),
-                    format!(
+            ev.findings.push(
+                rules::KX_MISSING.finding(Some(line.number), format!(
                         "{} takes the year's {} therapy total to ${after}, over the ${threshold} threshold, without KX",
                         line.procedure,
                         pool.name()
-                    ),
-                    CITATION,
-                )
+                    ))
                 .with_fact("allowed before this line", format!("${running}"))
                 .with_fact("threshold", format!("${threshold}"))
-                .with_denial(settings.denial(rules::KX_MISSING))
+                .with_denial(settings.denials.of(&rules::KX_MISSING))
                 // KX attests that the record shows the services are medically necessary.
                 .with_fix(
                     line.number,
@@ -134,61 +110,44 @@ fn check_pool(
                     Applicability::NeedsReview,
                 ),
             );
-            deny(result);
+            ev.deny_priced(index, "not paid: over the therapy threshold without KX");
             continue;
         }
         running = after;
     }
     if let Some(first) = kx_lines.first() {
-        let early = threshold.percent(settings.kx_early_percent).unwrap_or(threshold);
+        let early = threshold.percent(settings.kx_early_percent).ok_or_else(|| EvaluationError {
+            message: format!("{}% of the ${threshold} threshold does not fit in an amount", settings.kx_early_percent),
+        })?;
         if running < early {
-            let mut finding = Finding::new(
-                rules::KX_EARLY,
-                Severity::Warning,
-                Some(*first),
-                format!(
+            let mut finding = rules::KX_EARLY.finding(Some(*first), format!(
                     "KX is billed while the year's {} total stays at ${running}, far under the ${threshold} threshold",
                     pool.name()
-                ),
-                "CMS 100-04 ch.5 10.3.3",
-            )
+                ))
             .with_fact("year total after this claim", format!("${running}"))
             .with_fact("warning line", format!("{}% of the threshold", settings.kx_early_percent));
             for line in &kx_lines {
                 finding =
                     finding.with_fix(*line, FixAction::RemoveModifier("KX".to_owned()), Applicability::NeedsReview);
             }
-            findings.push(finding);
+            ev.findings.push(finding);
         }
     }
     if let Some(review) = settings.medical_review_threshold
         && before <= review
         && running > review
     {
-        findings.push(
-            Finding::new(
-                rules::MEDICAL_REVIEW,
-                Severity::Info,
-                None,
-                format!(
-                    "this claim takes the year's {} total past ${review}: targeted medical review may follow",
-                    pool.name()
-                ),
-                "CMS 100-04 ch.5 10.3.3; BBA 2018 50202",
-            )
-            .with_fact("year total after this claim", format!("${running}")),
+        ev.findings.push(
+            rules::MEDICAL_REVIEW
+                .finding(
+                    None,
+                    format!(
+                        "this claim takes the year's {} total past ${review}: targeted medical review may follow",
+                        pool.name()
+                    ),
+                )
+                .with_fact("year total after this claim", format!("${running}")),
         );
     }
     Ok(())
-}
-
-fn deny(result: &mut LineResult) {
-    result.status = LineStatus::Denied;
-    result.allowed_units = 0;
-    result.expected_allowed = Money::ZERO;
-    result.expected_payment = Money::ZERO;
-    result.price_steps.push(PriceStep {
-        description: "not paid: over the therapy threshold without KX".to_owned(),
-        amount: Money::ZERO,
-    });
 }

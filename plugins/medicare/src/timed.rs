@@ -5,13 +5,11 @@ use std::collections::BTreeSet;
 
 use payrules_pdk::model::units::{AllocationIssue, TimedService, allocate_total_time, check_total_time};
 use payrules_pdk::model::{UnitBasis, code_info};
-use payrules_pdk::{Applicability, Claim, Date, Finding, FixAction, ServiceLine, Severity};
+use payrules_pdk::{Applicability, Claim, Date, Finding, FixAction, Rule, ServiceLine};
 
 use crate::config::Settings;
 use crate::rules;
 use payrules_pdk::work::LineWork;
-
-const CITATION: &str = "CMS 100-04 ch.5 20.2";
 
 /// Applies the units rules to each date of service on the claim.
 pub fn check_units(settings: &Settings, claim: &Claim, work: &mut [LineWork], findings: &mut Vec<Finding>) {
@@ -57,18 +55,12 @@ fn check_duplicate_lines(claim: &Claim, timed: &[usize], findings: &mut Vec<Find
             continue;
         }
         let total_units = same.iter().fold(first.units, |sum, l| sum.saturating_add(l.units));
-        let mut finding = Finding::new(
-            rules::DUPLICATE_LINE,
-            Severity::Error,
-            Some(first.number),
-            format!(
+        let mut finding = rules::DUPLICATE_LINE.finding(Some(first.number), format!(
                 "{} is reported on {} lines for {}; Medicare rejects a timed code that is not on one line per date of service",
                 first.procedure,
                 same.len() + 1,
                 first.date_of_service
-            ),
-            "CMS 100-04 ch.5 20.2; FCSO (claims from 2021-04-19)",
-        )
+            ))
         .with_fact("lines", std::iter::once(first.number).chain(same.iter().map(|l| l.number)).map(|n| n.to_string()).collect::<Vec<_>>().join(", "))
         .with_fix(first.number, FixAction::SetUnits(total_units), Applicability::Automatic);
         for other in same {
@@ -94,16 +86,10 @@ fn check_timed_day(claim: &Claim, date: Date, timed: &[usize], work: &mut [LineW
     if !without_minutes.is_empty() {
         for line in without_minutes {
             findings.push(
-                Finding::new(
-                    rules::MINUTES_MISSING,
-                    Severity::Warning,
-                    Some(line.number),
-                    format!(
+                rules::MINUTES_MISSING.finding(Some(line.number), format!(
                         "{} has no treatment minutes, so the 8-minute rule could not run for {date}; its billed units were not verified",
                         line.procedure
-                    ),
-                    CITATION,
-                )
+                    ))
                 .with_fact("date of service", date),
             );
         }
@@ -128,12 +114,12 @@ fn check_timed_day(claim: &Claim, date: Date, timed: &[usize], work: &mut [LineW
         .filter_map(|l| allocation.units_for(l.number).filter(|units| *units != l.units).map(|units| (*l, units)))
         .collect();
     let first_line = changed.first().map(|(l, _)| l.number);
-    let mut finding =
-        Finding::new(rule.id, rule.severity, first_line, message(&issues, claim, &allocation, date), rule.citation)
-            .with_fact("date of service", date)
-            .with_fact("total timed minutes", allocation.total_minutes)
-            .with_fact("units the minutes support", allocation.total_units)
-            .with_fact("units billed", services.iter().map(|s| s.billed).sum::<u32>());
+    let mut finding = rule
+        .finding(first_line, message(&issues, claim, &allocation, date))
+        .with_fact("date of service", date)
+        .with_fact("total timed minutes", allocation.total_minutes)
+        .with_fact("units the minutes support", allocation.total_units)
+        .with_fact("units billed", services.iter().map(|s| s.billed).sum::<u32>());
     for service in &services {
         let code = claim.line(service.key).map(|l| l.procedure.to_string()).unwrap_or_default();
         finding = finding.with_fact(
@@ -153,34 +139,24 @@ fn check_timed_day(claim: &Claim, date: Date, timed: &[usize], work: &mut [LineW
     findings.push(finding);
 }
 
-struct RuleChoice {
-    id: &'static str,
-    severity: Severity,
-    citation: &'static str,
-}
-
 /// One finding per day, under the most serious issue's rule.
 ///
 /// Reading taken: a leftover unit on the wrong code (TC01, TC03, TC09) is a
 /// warning, because the day's total units, and so the payment, are right; a
 /// code below its whole units or two above them (TC02) is an error.
-fn pick_rule(issues: &[AllocationIssue], supported: u32) -> Option<RuleChoice> {
+fn pick_rule(issues: &[AllocationIssue], supported: u32) -> Option<Rule> {
     let has = |f: fn(&AllocationIssue) -> bool| issues.iter().any(f);
-    let choice = |id, severity, citation| Some(RuleChoice { id, severity, citation });
     if has(|i| matches!(i, AllocationIssue::OverBilled { .. })) {
-        if supported == 0 {
-            return choice(rules::UNITS_UNDER_8, Severity::Error, CITATION);
-        }
-        return choice(rules::UNITS_OVER, Severity::Error, CITATION);
+        return Some(if supported == 0 { rules::UNITS_UNDER_8 } else { rules::UNITS_OVER });
     }
     if has(|i| matches!(i, AllocationIssue::BelowMinimum { .. } | AllocationIssue::AboveMaximum { .. })) {
-        return choice(rules::UNITS_PER_CODE, Severity::Error, "CMS 100-04 ch.5 20.2 ex.2");
+        return Some(rules::UNITS_PER_CODE);
     }
     if has(|i| matches!(i, AllocationIssue::UnderBilled { .. })) {
-        return choice(rules::UNITS_UNDER, Severity::Info, CITATION);
+        return Some(rules::UNITS_UNDER);
     }
     if has(|i| matches!(i, AllocationIssue::Misallocated { .. })) {
-        return choice(rules::UNITS_ALLOCATION, Severity::Warning, "CMS 100-04 ch.5 20.2 ex.1 and ex.3");
+        return Some(rules::UNITS_ALLOCATION);
     }
     None
 }
@@ -264,17 +240,12 @@ fn check_untimed_day(
         };
         let action = if allowed == 0 { FixAction::RemoveLine } else { FixAction::SetUnits(allowed) };
         findings.push(
-            Finding::new(
-                rules::UNTIMED_UNITS,
-                Severity::Error,
-                Some(line.number),
-                message,
-                "CMS 100-04 ch.5 20.2; Transmittal 1019",
-            )
-            .with_fact("units billed", line.units)
-            .with_fact("units allowed a day", 1)
-            .with_denial(settings.denial(rules::UNTIMED_UNITS))
-            .with_fix(line.number, action, Applicability::Automatic),
+            rules::UNTIMED_UNITS
+                .finding(Some(line.number), message)
+                .with_fact("units billed", line.units)
+                .with_fact("units allowed a day", 1)
+                .with_denial(settings.denials.of(&rules::UNTIMED_UNITS))
+                .with_fix(line.number, action, Applicability::Automatic),
         );
     }
 }

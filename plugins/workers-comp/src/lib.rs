@@ -7,23 +7,36 @@
 
 use std::collections::BTreeMap;
 
+use payrules_pdk::amounts::{LineAmounts, Unpriced};
+use payrules_pdk::pipeline::{self, Stage, Step};
 use payrules_pdk::rvu_pricing::{DatedFactor, RvuPricing, parse_factors, rvu_amounts};
 use payrules_pdk::work::LineWork;
 use payrules_pdk::{
-    Claim, ConfigError, Date, Denial, EvaluationError, Finding, Money, Outcome, PayerPolicy, PluginInfo, ReferenceData,
+    Claim, ConfigError, Date, Denials, EvaluationError, Finding, Outcome, PayerPolicy, PluginInfo, ReferenceData, Rule,
     Severity, export_policy,
 };
 use serde::Deserialize;
 
-const CLAIM_INFO: &str = "WC-CLAIM-INFO";
-const VISIT_CAP: &str = "WC-VISIT-CAP";
-const PRICE_MISSING: &str = "WC-PRICE-MISSING";
+// Denials from reference 8 (docs/sources.md): missing information is CO-16;
+// a benefit visit limit CO-119. A state may use its own codes: `denials`.
+const CLAIM_INFO: Rule = Rule::new(
+    "WC-CLAIM-INFO",
+    Severity::Error,
+    "The bill lacks the injury date or the claim number",
+    "state workers' comp billing rules",
+)
+.denies("CO-16");
+const VISIT_CAP: Rule = Rule::new(
+    "WC-VISIT-CAP",
+    Severity::Error,
+    "Past the physical therapy visits allowed per industrial injury",
+    "California Labor Code 4604.5(c)(1)",
+)
+.denies("CO-119");
+const PRICE_MISSING: Rule =
+    Rule::new("WC-PRICE-MISSING", Severity::Info, "No fee schedule amount for the code", "rule set pricing");
 
-const RULES: &[(&str, &str, &str)] = &[
-    (CLAIM_INFO, "The bill lacks the injury date or the claim number", "state workers' comp billing rules"),
-    (VISIT_CAP, "Past the physical therapy visits allowed per industrial injury", "California Labor Code 4604.5(c)(1)"),
-    (PRICE_MISSING, "No fee schedule amount for the code", "rule set pricing"),
-];
+const RULES: &[Rule] = &[CLAIM_INFO, VISIT_CAP, PRICE_MISSING];
 
 /// A state's workers' comp therapy policy as the rule set writes it.
 #[derive(Debug, Deserialize)]
@@ -54,7 +67,7 @@ pub struct WorkersCompConfig {
 pub struct WorkersComp {
     config: WorkersCompConfig,
     pricing: RvuPricing,
-    denials: BTreeMap<String, Denial>,
+    denials: Denials,
 }
 
 impl PayerPolicy for WorkersComp {
@@ -66,13 +79,7 @@ impl PayerPolicy for WorkersComp {
 
     fn configure(config: WorkersCompConfig) -> Result<Self, ConfigError> {
         let conversion_factors = parse_factors("conversion_factors", &config.conversion_factors)?;
-        // Reference 8: missing information is CO-16; a benefit visit limit
-        // CO-119 (workers' comp may use state codes instead: configuration).
-        let denials = BTreeMap::from([
-            (CLAIM_INFO.to_owned(), Denial::new(payrules_pdk::AdjustmentGroup::Co, "16", &[])),
-            (VISIT_CAP.to_owned(), Denial::new(payrules_pdk::AdjustmentGroup::Co, "119", &[])),
-        ]);
-        let denials = payrules_pdk::merge_denials(denials, &config.denials, RULES)?;
+        let denials = Denials::configure(RULES, &config.denials)?;
         let pricing = RvuPricing {
             locality: config.locality.clone(),
             facility: false,
@@ -83,43 +90,35 @@ impl PayerPolicy for WorkersComp {
     }
 
     fn evaluate(&self, claim: &Claim, data: &dyn ReferenceData) -> Result<Outcome, EvaluationError> {
-        let mut work: Vec<LineWork> = claim.lines.iter().map(LineWork::new).collect();
-        let mut findings = Vec::new();
-        self.check_claim_info(claim, &mut work, &mut findings);
-        self.check_visit_cap(claim, &mut work, &mut findings);
-        let mut unpriced: Vec<(u32, String, String)> = Vec::new();
-        let amounts = rvu_amounts(&self.pricing, claim, data, &work, &mut |line, code, why| {
-            if !unpriced.iter().any(|(_, c, w)| c == code && *w == why) {
-                unpriced.push((line, code.to_owned(), why));
-            }
-        });
-        for (line, code, why) in unpriced {
-            findings.push(Finding::new(
-                PRICE_MISSING,
-                Severity::Info,
-                Some(line),
-                format!("{code} has no fee schedule amount: {why}"),
-                "rule set pricing",
-            ));
-        }
-        let lines = work
-            .iter()
-            .zip(amounts)
-            .map(|(state, amount)| {
-                let (allowed, steps) = amount.map_or((Money::ZERO, Vec::new()), |a| (a.amount, a.steps));
-                // The employer's insurer pays the whole allowed amount: no cost sharing.
-                state.result(allowed, allowed, steps)
-            })
-            .collect();
-        Ok(Outcome { lines, findings })
+        pipeline::run(self, STEPS, claim, data)
     }
 }
 
-impl WorkersComp {
-    fn denial(&self, rule: &str) -> Option<Denial> {
-        self.denials.get(rule).cloned()
-    }
+/// The policy's steps, in the order they run. The employer's insurer pays
+/// the whole allowed amount, so there is no cost-sharing step.
+const STEPS: &[Step<WorkersComp>] = &[
+    Step::new(Stage::Eligibility, "injury date and claim number", |p, ev| {
+        p.check_claim_info(ev.claim, &mut ev.work, &mut ev.findings);
+        Ok(())
+    }),
+    Step::new(Stage::Eligibility, "visits per industrial injury", |p, ev| {
+        p.check_visit_cap(ev.claim, &mut ev.work, &mut ev.findings);
+        Ok(())
+    }),
+    Step::new(Stage::Pricing, "official medical fee schedule", |p, ev| {
+        let mut unpriced = Unpriced::new(PRICE_MISSING);
+        let bases = rvu_amounts(&p.pricing, ev.claim, ev.data, &ev.work, &mut unpriced)?;
+        for ((line, amounts), base) in ev.claim.lines.iter().zip(&mut ev.amounts).zip(bases) {
+            if let Some(base) = base {
+                *amounts = LineAmounts::new(line.number, base.amount, base.steps);
+            }
+        }
+        ev.findings.extend(unpriced.into_findings());
+        Ok(())
+    }),
+];
 
+impl WorkersComp {
     fn check_claim_info(&self, claim: &Claim, work: &mut [LineWork], findings: &mut Vec<Finding>) {
         let episode = claim.episode.as_ref();
         let mut missing = Vec::new();
@@ -134,14 +133,9 @@ impl WorkersComp {
         }
         work.iter_mut().for_each(LineWork::deny);
         findings.push(
-            Finding::new(
-                CLAIM_INFO,
-                Severity::Error,
-                None,
-                format!("a {} workers' comp bill needs {}", self.config.state, missing.join(" and ")),
-                "state workers' comp billing rules",
-            )
-            .with_denial(self.denial(CLAIM_INFO)),
+            CLAIM_INFO
+                .finding(None, format!("a {} workers' comp bill needs {}", self.config.state, missing.join(" and ")))
+                .with_denial(self.denials.of(&CLAIM_INFO)),
         );
     }
 
@@ -159,18 +153,16 @@ impl WorkersComp {
         }
         work.iter_mut().for_each(LineWork::deny);
         findings.push(
-            Finding::new(
-                VISIT_CAP,
-                Severity::Error,
-                None,
-                format!(
-                    "visit {visit} is past the {cap} physical therapy visits per industrial injury; more need the employer's written authorisation or the post-surgical schedule"
-                ),
-                "California Labor Code 4604.5(c)(1)",
-            )
-            .with_fact("injury date", injury)
-            .with_fact("visit number", visit)
-            .with_denial(self.denial(VISIT_CAP)),
+            VISIT_CAP
+                .finding(
+                    None,
+                    format!(
+                        "visit {visit} is past the {cap} physical therapy visits per industrial injury; more need the employer's written authorisation or the post-surgical schedule"
+                    ),
+                )
+                .with_fact("injury date", injury)
+                .with_fact("visit number", visit)
+                .with_denial(self.denials.of(&VISIT_CAP)),
         );
     }
 }

@@ -138,14 +138,18 @@ fn line_result_in(l: t::LineResult) -> m::LineResult {
     }
 }
 
+fn severity_in(s: t::Severity) -> m::Severity {
+    match s {
+        t::Severity::Info => m::Severity::Info,
+        t::Severity::Warning => m::Severity::Warning,
+        t::Severity::Error => m::Severity::Error,
+    }
+}
+
 fn finding_in(f: t::Finding) -> m::Finding {
     m::Finding {
         rule_id: f.rule_id,
-        severity: match f.severity {
-            t::Severity::Info => m::Severity::Info,
-            t::Severity::Warning => m::Severity::Warning,
-            t::Severity::Error => m::Severity::Error,
-        },
+        severity: severity_in(f.severity),
         line: f.line,
         message: f.message,
         evidence: f.evidence.into_iter().map(|x| m::Fact { label: x.label, value: x.value }).collect(),
@@ -193,7 +197,13 @@ impl From<t::PluginInfo> for m::PluginInfo {
             rules: p
                 .rules
                 .into_iter()
-                .map(|r| m::RuleInfo { id: r.id, title: r.title, citation: r.citation })
+                .map(|r| m::RuleInfo {
+                    id: r.id,
+                    title: r.title,
+                    citation: r.citation,
+                    severity: r.severity.map(severity_in),
+                    denial: r.denial,
+                })
                 .collect(),
         }
     }

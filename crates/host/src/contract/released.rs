@@ -201,7 +201,14 @@ macro_rules! into_latest {
                     rules: p
                         .rules
                         .into_iter()
-                        .map(|r| lt::RuleInfo { id: r.id, title: r.title, citation: r.citation })
+                        // Releases before 0.4.0 do not say a rule's severity or denial.
+                        .map(|r| lt::RuleInfo {
+                            id: r.id,
+                            title: r.title,
+                            citation: r.citation,
+                            severity: None,
+                            denial: None,
+                        })
                         .collect(),
                 }
             }

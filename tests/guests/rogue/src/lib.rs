@@ -21,8 +21,12 @@ use std::sync::Mutex;
 
 use payrules_pdk::{
     Applicability, Claim, ConfigError, EvaluationError, Finding, FixAction, LineResult, LineStatus, Money, Outcome,
-    PayerPolicy, PluginInfo, ReferenceData, Severity, export_policy,
+    PayerPolicy, PluginInfo, ReferenceData, Rule, Severity, export_policy,
 };
+
+/// The one rule this plugin declares; its other findings break the contract on purpose.
+const REMEMBERED: Rule =
+    Rule::new("ROGUE-REMEMBERED", Severity::Error, "A patient from an earlier claim", "none: a test plugin");
 
 /// Patient ids seen so far by this instance.
 static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -51,11 +55,7 @@ impl PayerPolicy for Rogue {
     type Config = serde::de::IgnoredAny;
 
     fn describe() -> PluginInfo {
-        payrules_pdk::plugin_info(
-            "test-rogue",
-            env!("CARGO_PKG_VERSION"),
-            &[("ROGUE-REMEMBERED", "A patient from an earlier claim", "none: a test plugin")],
-        )
+        payrules_pdk::plugin_info("test-rogue", env!("CARGO_PKG_VERSION"), &[REMEMBERED])
     }
 
     fn configure(_config: Self::Config) -> Result<Self, ConfigError> {

@@ -1,0 +1,167 @@
+//! The money steps every policy takes, checked: a rate times units, a
+//! percentage, a share taken off, and the report of lines that have no
+//! price. An amount that overflows, or a share larger than what it is taken
+//! from, is an evaluation error naming the line and the step, never $0.
+
+use std::collections::BTreeSet;
+
+use crate::rule::Rule;
+use crate::{EvaluationError, Finding, Money, PriceStep};
+
+/// The error for an amount that cannot be computed on `line` at `step`.
+pub fn impossible(line: u32, step: &str, why: &str) -> EvaluationError {
+    EvaluationError { message: format!("line {line}: {step}: {why}") }
+}
+
+/// `rate` times `units`, for `line`.
+pub fn times(line: u32, rate: Money, units: u32, step: &str) -> Result<Money, EvaluationError> {
+    rate.checked_mul(i64::from(units)).ok_or_else(|| impossible(line, step, "the amount overflows"))
+}
+
+/// `percent`% of `amount`, for `line`.
+pub fn percent(line: u32, amount: Money, percent: u32, step: &str) -> Result<Money, EvaluationError> {
+    amount.percent(percent).ok_or_else(|| impossible(line, step, "the amount overflows"))
+}
+
+/// `amount` less `share`, for `line`; a share larger than the amount is impossible.
+pub fn less(line: u32, amount: Money, share: Money, step: &str) -> Result<Money, EvaluationError> {
+    match amount.checked_sub(share) {
+        Some(rest) if rest >= Money::ZERO || amount < Money::ZERO => Ok(rest),
+        Some(_) => Err(impossible(line, step, &format!("a share of ${share} is more than ${amount}"))),
+        None => Err(impossible(line, step, "the amount overflows")),
+    }
+}
+
+/// One line's amounts as they are worked out: the allowed amount, the
+/// payment, and the steps that reached them, for `--explain`.
+#[derive(Clone, Debug)]
+pub struct LineAmounts {
+    /// The line number.
+    pub line: u32,
+    /// The payer's allowed amount so far.
+    pub allowed: Money,
+    /// What the payer pays so far (after cost sharing taken so far).
+    pub payment: Money,
+    /// The steps taken.
+    pub steps: Vec<PriceStep>,
+}
+
+impl LineAmounts {
+    /// A line priced at `allowed` by `steps`, before any cost sharing.
+    pub fn new(line: u32, allowed: Money, steps: Vec<PriceStep>) -> LineAmounts {
+        LineAmounts { line, allowed, payment: allowed, steps }
+    }
+
+    /// Pays `percent`% of the allowed amount (an assistant's rate, a
+    /// percentage of another schedule): both the allowed amount and the
+    /// payment become that share.
+    pub fn rate(&mut self, percent: u32, description: String) -> Result<(), EvaluationError> {
+        self.allowed = crate::amounts::percent(self.line, self.allowed, percent, &description)?;
+        self.payment = self.allowed;
+        self.steps.push(PriceStep { description, amount: self.allowed });
+        Ok(())
+    }
+
+    /// The patient pays `percent`% of the allowed amount; the payer the rest.
+    /// `of_what` ends the step's description (e.g. `: the Medicare part`).
+    pub fn coinsurance(&mut self, percent: u32, of_what: &str) -> Result<(), EvaluationError> {
+        let step = "patient coinsurance";
+        let share = crate::amounts::percent(self.line, self.allowed, percent, step)?;
+        self.payment = less(self.line, self.payment, share, step)?;
+        self.steps.push(PriceStep {
+            description: format!("less {percent}% patient coinsurance (${share}){of_what}"),
+            amount: self.payment,
+        });
+        Ok(())
+    }
+
+    /// The payer's own payment is cut by `percent`% (Medicare sequestration).
+    pub fn payment_cut(&mut self, percent: u32, description: &str) -> Result<(), EvaluationError> {
+        let cut = crate::amounts::percent(self.line, self.payment, percent, description)?;
+        self.payment = less(self.line, self.payment, cut, description)?;
+        self.steps
+            .push(PriceStep { description: format!("less {percent}% {description} (${cut})"), amount: self.payment });
+        Ok(())
+    }
+
+    /// The patient pays a fixed `copay` out of what is left of it, at most
+    /// this line's payment; returns what is left of the copay for later lines.
+    pub fn copay(&mut self, copay_left: Money, what: &str) -> Result<Money, EvaluationError> {
+        let copay = copay_left.min(self.payment).max(Money::ZERO);
+        self.payment = less(self.line, self.payment, copay, what)?;
+        if copay > Money::ZERO {
+            self.steps.push(PriceStep { description: format!("less ${copay} {what}"), amount: self.payment });
+        }
+        less(self.line, copay_left, copay, what)
+    }
+}
+
+/// Lines without a price, reported once per code and reason under the
+/// plugin's missing-price rule.
+#[derive(Debug)]
+pub struct Unpriced {
+    rule: Rule,
+    seen: BTreeSet<(String, String)>,
+    findings: Vec<Finding>,
+}
+
+impl Unpriced {
+    /// Reports under `rule`.
+    pub fn new(rule: Rule) -> Unpriced {
+        Unpriced { rule, seen: BTreeSet::new(), findings: Vec::new() }
+    }
+
+    /// `code` on `line` has no price, for `reason`; the first line of each
+    /// code and reason gets the finding.
+    pub fn add(&mut self, line: u32, code: &str, reason: &str) {
+        if self.seen.insert((code.to_owned(), reason.to_owned())) {
+            self.findings
+                .push(self.rule.finding(Some(line), format!("{code} has no price: {reason}")).with_fact("code", code));
+        }
+    }
+
+    /// The findings, in the order the lines came.
+    pub fn into_findings(self) -> Vec<Finding> {
+        self.findings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Severity;
+
+    #[test]
+    fn shares_are_taken_in_order_and_each_step_is_shown() {
+        let mut line = LineAmounts::new(1, Money::from_cents(10_000), Vec::new());
+        line.rate(85, "CQ/CO: assistant, 85%".to_owned()).unwrap();
+        line.coinsurance(20, ": the Medicare part").unwrap();
+        line.payment_cut(2, "sequestration of the Medicare part").unwrap();
+        assert_eq!(line.allowed, Money::from_cents(8_500));
+        assert_eq!(line.payment, Money::from_cents(6_664));
+        assert_eq!(line.steps.len(), 3);
+        assert_eq!(line.steps[1].description, "less 20% patient coinsurance ($17.00): the Medicare part");
+        let left = line.copay(Money::from_cents(10_000), "visit copay").unwrap();
+        assert_eq!((line.payment, left), (Money::ZERO, Money::from_cents(3_336)));
+    }
+
+    #[test]
+    fn an_overflow_is_an_error_naming_the_line_and_step_never_zero() {
+        let error = times(3, Money::from_cents(i64::MAX / 2), 4, "4 x fee schedule").unwrap_err();
+        assert_eq!(error.message, "line 3: 4 x fee schedule: the amount overflows");
+        let error = less(2, Money::from_cents(100), Money::from_cents(101), "copay").unwrap_err();
+        assert_eq!(error.message, "line 2: copay: a share of $1.01 is more than $1.00");
+    }
+
+    #[test]
+    fn a_missing_price_is_reported_once_per_code_and_reason() {
+        let rule = Rule::new("T-PRICE", Severity::Info, "No price", "rule set fee_schedule");
+        let mut unpriced = Unpriced::new(rule);
+        unpriced.add(1, "97110", "no fee");
+        unpriced.add(2, "97110", "no fee");
+        unpriced.add(3, "97140", "no fee");
+        let findings = unpriced.into_findings();
+        assert_eq!(findings.iter().map(|f| f.line).collect::<Vec<_>>(), vec![Some(1), Some(3)]);
+        assert_eq!(findings[0].message, "97110 has no price: no fee");
+    }
+}
