@@ -33,3 +33,28 @@ fn the_sample_mue_file_holds_the_reported_limits() {
     assert_eq!((limit.units, limit.adjudication), (8, MueAdjudication::DateOfServiceClinical));
     assert!(table.limit("97110").is_none(), "no value for 97110 is public in the reference");
 }
+
+#[test]
+fn rule_sets_that_name_the_same_files_share_one_copy_of_the_tables_and_the_compiled_plugins() {
+    // `diff` loads a base and a candidate that name the same data files and
+    // plugins; a service loads the next version beside the active one. Each
+    // table is read, and each plugin compiled, once per process.
+    let host = support::host();
+    let base = support::load(&host, &support::default_rules());
+    let candidate = support::load(&host, &support::root().join("examples/rulesets/candidate.toml"));
+    let medicare = |rules: &payrules_host::RuleSet| {
+        let entry = rules.entries.iter().find(|e| e.name == "medicare").expect("a medicare entry");
+        (std::sync::Arc::clone(&entry.plugin), entry.data.clone())
+    };
+    let (base_plugin, base_data) = medicare(&base);
+    let (candidate_plugin, candidate_data) = medicare(&candidate);
+    assert!(base_data.shares_tables_with(&candidate_data), "the tables were read twice");
+    assert!(base_plugin.shares_code_with(&candidate_plugin), "the plugin was compiled twice");
+    // A rule set naming other files gets its own tables.
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = support::built("plugins/medicare");
+    let sha = payrules_host::sha256_hex(&std::fs::read(&plugin).unwrap());
+    let alone = support::load(&host, &support::one_entry_rule_set(dir.path(), &plugin, &sha, ""));
+    assert!(!alone.entries[0].data.shares_tables_with(&base_data));
+    assert!(alone.entries[0].plugin.shares_code_with(&base_plugin), "the same plugin file is compiled once");
+}

@@ -785,3 +785,35 @@ fn a_json_lines_line_that_is_not_utf8_costs_only_its_own_record() {
     assert!(records[1]["source"].as_str().unwrap().ends_with("mixed.jsonl:2"), "{}", records[1]);
     assert!(records[1]["error"].as_str().unwrap().contains("cannot read the line"), "{}", records[1]);
 }
+
+#[test]
+fn an_amount_too_large_to_carry_fails_the_claim_naming_the_line_and_step_never_zero() {
+    // A fee schedule amount near the largest amount payrules carries: two
+    // units of it overflow. The claim must fail with the line and the step,
+    // not be priced at $0.
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = support::built("plugins/commercial");
+    let sha = sha256_hex(&std::fs::read(&plugin).unwrap());
+    let text = format!(
+        "name = \"huge\"\nversion = \"1\"\nplugin_dirs = [\"{dir}\"]\n\n[[payer]]\nname = \"huge\"\npayer_ids = [\"MEDICARE\"]\nplugin = \"{plugin}\"\nsha256 = \"{sha}\"\neffective_from = 2020-01-01\n\n[payer.config]\nunits_method = \"midpoint\"\nfee_schedule = {{ \"97110\" = \"90000000000000000.00\" }}\n",
+        dir = plugin.parent().unwrap().display(),
+        plugin = plugin.display(),
+    );
+    let rules = dir.path().join("huge.toml");
+    std::fs::write(&rules, text).unwrap();
+    let host = support::host();
+    let mut evaluator = host.evaluator(support::load(&host, &rules));
+    let mut claim = support::claim("HUGE-1");
+    claim.lines[0].units = 2;
+    claim.lines[0].minutes = Some(payrules_model::TreatmentMinutes { total: 30, assistant: 0 });
+    match evaluator.evaluate(&claim).verdict {
+        Verdict::Failed { failure, .. } => {
+            assert_eq!(failure.kind, FailureKind::Undecided, "{failure}");
+            assert!(
+                failure.message.contains("line 1: 2 x $90000000000000000.00 contracted rate: the amount overflows"),
+                "{failure}"
+            );
+        }
+        other => panic!("an overflow must fail the claim: {other:?}"),
+    }
+}

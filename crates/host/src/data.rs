@@ -119,6 +119,11 @@ impl GrantedData {
     pub fn new(tables: Arc<ReferenceTables>, grants: Grants) -> GrantedData {
         GrantedData { tables, grants }
     }
+
+    /// Whether `other` reads the very same loaded tables (not a copy of them).
+    pub fn shares_tables_with(&self, other: &GrantedData) -> bool {
+        Arc::ptr_eq(&self.tables, &other.tables)
+    }
 }
 
 impl ReferenceData for GrantedData {

@@ -222,6 +222,11 @@ impl Plugin {
         Ok(plugin)
     }
 
+    /// Whether `other` runs the very same compiled code (compiled once, not twice).
+    pub fn shares_code_with(&self, other: &Plugin) -> bool {
+        Arc::ptr_eq(&self.pre, &other.pre)
+    }
+
     /// A fresh, unconfigured instance in its own store, seeing `data`.
     pub(crate) fn instantiate(
         &self,

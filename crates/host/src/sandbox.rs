@@ -52,6 +52,10 @@ impl SandboxLimits {
 /// Each slot reserves address space (not memory) for one linear memory.
 pub const INSTANCE_SLOTS: u32 = 1_000;
 
+/// Bytes of each slot's memory and tables kept mapped between instances and
+/// reset in place: more than a plugin touches for one claim.
+const KEEP_RESIDENT_BYTES: usize = 16 << 20;
+
 /// Builds the engine all plugins share: component model on, fuel and epoch
 /// interruption on, the settings that keep execution deterministic, and the
 /// pooling instance allocator.
@@ -70,7 +74,15 @@ pub fn engine() -> Result<Engine, HostError> {
         .total_tables(INSTANCE_SLOTS.saturating_mul(2))
         // The largest memory cap a rule set may ask for; the limiter still
         // holds each plugin to its own rule set's cap.
-        .max_memory_size(usize::try_from(crate::ruleset::MAX_MEMORY_MIB << 20).unwrap_or(usize::MAX));
+        .max_memory_size(usize::try_from(crate::ruleset::MAX_MEMORY_MIB << 20).unwrap_or(usize::MAX))
+        // Reset a slot by writing back only the pages the last claim dirtied
+        // (found with Linux's PAGEMAP_SCAN where the kernel has it), rather
+        // than unmapping them: on two threads, unmapping made every reset
+        // interrupt the other core to flush its TLB, and --jobs 2 ran slower
+        // than --jobs 1 (BENCHMARKS.md).
+        .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
+        .table_keep_resident(KEEP_RESIDENT_BYTES)
+        .pagemap_scan(wasmtime::Enabled::Auto);
     let mut config = Config::new();
     config
         .wasm_component_model(true)
