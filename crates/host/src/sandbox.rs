@@ -91,6 +91,16 @@ pub fn engine() -> Result<Engine, HostError> {
         .cranelift_nan_canonicalization(true)
         .relaxed_simd_deterministic(true)
         .memory_init_cow(true)
+        // Bounds are checked by the compiled code, not by guard pages and a
+        // signal handler. A plugin's allocator grows its memory on every
+        // claim; with guard pages, each reuse of the slot then shrinks the
+        // accessible region with mprotect, which interrupts every other core
+        // to flush its TLB. That made --jobs 2 barely faster than --jobs 1;
+        // explicit checks cost the single thread a few percent instead
+        // (BENCHMARKS.md).
+        .signals_based_traps(false)
+        .memory_guard_size(0)
+        .guard_before_linear_memory(false)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Engine::new(&config).map_err(|e| HostError::Engine(e.to_string()))
 }
