@@ -122,6 +122,13 @@ pub trait PayerPolicy: Sized + 'static {
     /// an error means the policy could not decide at all. `data` answers
     /// lookups into the reference tables the rule set grants this payer.
     fn evaluate(&self, claim: &Claim, data: &dyn ReferenceData) -> Result<Outcome, EvaluationError>;
+
+    /// The GPCI locality the policy prices with, if it prices from relative
+    /// values. Sandboxed, the PDK then asks the host for the locality's
+    /// indices in the same call as the date's other reference data.
+    fn reference_locality(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Reads a configuration from JSON, naming the offending key on failure.
@@ -167,8 +174,9 @@ pub mod __private {
     /// date; later lookups about the date are answered from that, keeping
     /// the rows about the codes asked for.
     #[cfg(target_arch = "wasm32")]
-    #[derive(Default)]
-    struct HostReferenceData {
+    struct HostReferenceData<'p> {
+        /// The locality whose indices come with each date's answer.
+        locality: Option<&'p str>,
         days: RefCell<Vec<(Date, DayRows)>>,
     }
 
@@ -178,10 +186,12 @@ pub mod __private {
         ptp_edits: Result<Vec<PtpEdit>, DataUnavailable>,
         mue_limits: Result<Vec<MueLimit>, DataUnavailable>,
         relative_values: Result<Vec<RelativeValues>, DataUnavailable>,
+        /// The indices of the policy's locality, when it has one.
+        geographic_indices: Option<Result<Option<GeographicIndices>, DataUnavailable>>,
     }
 
     #[cfg(target_arch = "wasm32")]
-    impl HostReferenceData {
+    impl HostReferenceData<'_> {
         fn with_day<R>(&self, date: Date, answer: impl FnOnce(&DayRows) -> R) -> R {
             use crate::__bindings::payrules::policy::reference_data as r;
             let mut days = self.days.borrow_mut();
@@ -189,7 +199,7 @@ pub mod __private {
                 Some(index) => index,
                 None => {
                     let asked = r::CodeTables::PTP_EDITS | r::CodeTables::MUE_LIMITS | r::CodeTables::RELATIVE_VALUES;
-                    let day = r::day_reference(crate::contract::date_out(date), asked);
+                    let day = r::day_reference(crate::contract::date_out(date), asked, self.locality);
                     // A table asked about is always answered; `None` would be a host that broke the contract.
                     let rows = DayRows {
                         ptp_edits: day
@@ -207,6 +217,9 @@ pub mod __private {
                             .unwrap_or(Err(r::DataError::NotGranted))
                             .map(|values| values.into_iter().map(RelativeValues::from).collect())
                             .map_err(DataUnavailable::from),
+                        geographic_indices: day.geographic_indices.map(|answer| {
+                            answer.map(|i| i.map(GeographicIndices::from)).map_err(DataUnavailable::from)
+                        }),
                     };
                     days.push((date, rows));
                     days.len() - 1
@@ -218,13 +231,14 @@ pub mod __private {
                     ptp_edits: Err(DataUnavailable::NoDataForDate),
                     mue_limits: Err(DataUnavailable::NoDataForDate),
                     relative_values: Err(DataUnavailable::NoDataForDate),
+                    geographic_indices: None,
                 }),
             }
         }
     }
 
     #[cfg(target_arch = "wasm32")]
-    impl ReferenceData for HostReferenceData {
+    impl ReferenceData for HostReferenceData<'_> {
         fn ptp_edits(&self, codes: &[&str], date: Date) -> Result<Vec<PtpEdit>, DataUnavailable> {
             let asked = |code: &str| codes.contains(&code);
             self.with_day(date, |day| {
@@ -253,6 +267,11 @@ pub mod __private {
 
         fn geographic_indices(&self, locality: &str, date: Date) -> Result<Option<GeographicIndices>, DataUnavailable> {
             use crate::__bindings::payrules::policy::reference_data as r;
+            if self.locality == Some(locality)
+                && let Some(answer) = self.with_day(date, |day| day.geographic_indices.clone())
+            {
+                return answer;
+            }
             Ok(r::geographic_indices_for(locality, crate::contract::date_out(date))?.map(GeographicIndices::from))
         }
     }
@@ -304,7 +323,7 @@ pub mod __private {
                     message: "the plugin was asked to evaluate before it was configured".to_owned(),
                 })?;
                 #[cfg(target_arch = "wasm32")]
-                let data = HostReferenceData::default();
+                let data = HostReferenceData { locality: policy.reference_locality(), days: RefCell::default() };
                 // A native build has no host to ask.
                 #[cfg(not(target_arch = "wasm32"))]
                 let data = crate::NoReferenceData;

@@ -36,6 +36,10 @@ impl PayerPolicy for Commercial {
     fn evaluate(&self, claim: &Claim, data: &dyn ReferenceData) -> Result<Outcome, EvaluationError> {
         pipeline::run(self, STEPS, claim, data)
     }
+
+    fn reference_locality(&self) -> Option<&str> {
+        self.settings.medicare_pricing.as_ref().map(|(_, p)| p.locality.as_str())
+    }
 }
 
 /// The policy's steps, in the order they run.

@@ -52,6 +52,10 @@ impl PayerPolicy for Medicare {
     fn evaluate(&self, claim: &Claim, data: &dyn ReferenceData) -> Result<Outcome, EvaluationError> {
         pipeline::run(self, STEPS, claim, data)
     }
+
+    fn reference_locality(&self) -> Option<&str> {
+        self.settings.pricing.as_ref().map(|p| p.locality.as_str())
+    }
 }
 
 /// The policy's steps, in the order they run.

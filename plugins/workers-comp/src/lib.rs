@@ -92,6 +92,10 @@ impl PayerPolicy for WorkersComp {
     fn evaluate(&self, claim: &Claim, data: &dyn ReferenceData) -> Result<Outcome, EvaluationError> {
         pipeline::run(self, STEPS, claim, data)
     }
+
+    fn reference_locality(&self) -> Option<&str> {
+        Some(self.pricing.locality.as_str())
+    }
 }
 
 /// The policy's steps, in the order they run. The employer's insurer pays

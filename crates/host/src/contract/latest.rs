@@ -304,22 +304,34 @@ fn rows<A, B: From<A>>(answer: Result<Vec<A>, m::DataUnavailable>) -> Result<Vec
 impl t::Host for SandboxState {}
 
 impl r::Host for SandboxState {
-    fn day_reference(&mut self, on: t::Date, tables: r::CodeTables) -> wasmtime::Result<r::CodeReference> {
+    fn day_reference(
+        &mut self,
+        on: t::Date,
+        tables: r::CodeTables,
+        locality: Option<String>,
+    ) -> wasmtime::Result<r::CodeReference> {
+        if let Some(locality) = &locality {
+            self.check_locality(locality)?;
+        }
         let (date, codes) = self.check_day_lookup("code reference data", date_in(on))?;
         let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
-        let mut answered = 0;
         let ask = |table: r::CodeTables| tables.contains(table);
         let ptp_edits = ask(r::CodeTables::PTP_EDITS).then(|| self.data.ptp_edits(&codes, date));
         let mue_limits = ask(r::CodeTables::MUE_LIMITS).then(|| self.data.mue_limits(&codes, date));
         let relative_values = ask(r::CodeTables::RELATIVE_VALUES).then(|| self.data.relative_values(&codes, date));
+        let geographic_indices = locality.map(|locality| self.data.geographic_indices(&locality, date));
+        let mut answered = 0;
         answered += ptp_edits.as_ref().and_then(|a| a.as_ref().ok()).map_or(0, Vec::len);
         answered += mue_limits.as_ref().and_then(|a| a.as_ref().ok()).map_or(0, Vec::len);
         answered += relative_values.as_ref().and_then(|a| a.as_ref().ok()).map_or(0, Vec::len);
+        answered += usize::from(geographic_indices.is_some());
         self.charge(codes.len() + answered);
         Ok(r::CodeReference {
             ptp_edits: ptp_edits.map(rows),
             mue_limits: mue_limits.map(rows),
             relative_values: relative_values.map(rows),
+            geographic_indices: geographic_indices
+                .map(|answer| answer.map(|i| i.map(r::GeographicIndices::from)).map_err(r::DataError::from)),
         })
     }
 

@@ -141,7 +141,7 @@ fn ask_host(date: payrules_pdk::Date) {
     use payrules_pdk::__bindings::payrules::policy::reference_data as r;
     use payrules_pdk::__bindings::payrules::policy::types as t;
     let on = t::Date { year: date.year(), month: date.month(), day: date.day() };
-    std::hint::black_box(r::day_reference(on, r::CodeTables::all()));
+    std::hint::black_box(r::day_reference(on, r::CodeTables::all(), None));
 }
 
 /// A native build has no host to ask.
