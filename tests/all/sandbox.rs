@@ -273,3 +273,21 @@ fn medicaid_without_reference_data_says_ncci_did_not_run() {
     let ids: Vec<&str> = outcome.findings.iter().map(|f| f.rule_id.as_str()).collect();
     assert!(ids.contains(&"MCD-NCCI-UNAVAILABLE"), "{ids:?}");
 }
+
+#[test]
+fn a_warm_instance_reuses_its_memory_claim_after_claim() {
+    // The PDK's arena goes back to where it stood after `configure` once a
+    // claim's allocations are freed, so one warm instance can answer claim
+    // after claim inside a small memory cap. Were a claim's memory kept,
+    // these claims would pass the 4 MiB cap long before the end.
+    with_plugin("plugins/medicare", "[sandbox]\nreuse_instances = true\nmemory_mib = 4\n", |evaluator| {
+        let claim = support::claim("WARM-1");
+        let (first, _) = evaluated(&evaluator.evaluate(&claim).verdict);
+        for n in 0..3_000 {
+            let mut again = claim.clone();
+            again.id = format!("WARM-{n}");
+            let (outcome, _) = evaluated(&evaluator.evaluate(&again).verdict);
+            assert_eq!(outcome, first, "claim {n} is answered as the first was");
+        }
+    });
+}

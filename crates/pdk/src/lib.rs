@@ -95,6 +95,8 @@ pub use payrules_model::{GeographicIndices, RelativeValues};
 pub use rule::{Denials, Rule, plugin_info};
 
 pub mod amounts;
+#[cfg(target_arch = "wasm32")]
+mod arena;
 mod contract;
 pub mod ncci;
 pub mod pipeline;
@@ -310,6 +312,10 @@ pub mod __private {
             report_panics();
             let policy = crate::configure_from_json::<P>(&config)?;
             CONFIGURED.with_borrow_mut(|slot| *slot = Some(Box::new(policy)));
+            // What exists now is the configured policy; all later
+            // allocations are per claim, and the arena reuses their memory.
+            #[cfg(target_arch = "wasm32")]
+            crate::arena::mark_configured();
             Ok(())
         }
 
