@@ -1,5 +1,5 @@
-//! `payrules:policy@0.4.0`, the newest contract (a draft until issue 12
-//! closes): the one version that converts to and from the billing model.
+//! `payrules:policy@0.4.0`, the newest contract (released with issue 12):
+//! the one version that converts to and from the billing model.
 //!
 //! Codes and modifiers cross as packed numbers, and one `code-reference`
 //! call answers a date's edits, limits and relative values for the claim's
