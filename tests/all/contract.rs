@@ -51,46 +51,125 @@ fn every_contract_folder_is_released_or_the_one_draft() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The bundled rule set with each plugin swapped for its build on contract
-/// 0.3.0 (tests/fixtures/contract-0.3.0), written into `dir`.
+/// A rule set with the plugin built on contract 0.3.0 alone, granted every
+/// bundled sample table, for Medicare claims.
 fn rule_set_on_0_3_0(dir: &std::path::Path) -> std::path::PathBuf {
-    let fixtures = root().join("tests/fixtures/contract-0.3.0");
-    let mut text = std::fs::read_to_string(root().join("examples/rulesets/default.toml")).unwrap();
-    for plugin in ["medicare", "commercial", "medicaid", "self-pay", "workers-comp"] {
-        let now = crate::support::built(&format!("plugins/{plugin}"));
-        let now = format!("{:x}", Sha256::digest(std::fs::read(now).unwrap()));
-        let then = fixtures.join(format!("{plugin}.wasm"));
-        let then = format!("{:x}", Sha256::digest(std::fs::read(then).unwrap()));
-        assert_ne!(now, then, "{plugin} should be rebuilt on the newest contract");
-        text = text.replace(&now, &then);
-    }
-    let text = text
-        .replace("../../target/plugins", &fixtures.display().to_string())
-        .replace("\"../data/", &format!("\"{}/examples/data/", root().display()));
+    let plugin = crate::support::built("test-plugins/released-0-3");
+    let sha = format!("{:x}", Sha256::digest(std::fs::read(&plugin).unwrap()));
+    let data = root().join("examples/data");
+    let text = format!(
+        r#"name = "on-0.3.0"
+version = "1"
+plugin_dirs = ["{plugins}"]
+
+[data]
+ncci_ptp = ["{data}/ncci-ptp-practitioner-SAMPLE.txt"]
+
+[[data.mue]]
+file = "{data}/mue-practitioner-SAMPLE.csv"
+effective_from = 2017-01-01
+
+[[data.rvu]]
+file = "{data}/pprrvu-SAMPLE.csv"
+effective_from = 2019-01-01
+
+[[data.gpci]]
+file = "{data}/gpci-SAMPLE.csv"
+effective_from = 2019-01-01
+
+[[payer]]
+name = "released"
+payer_ids = ["MEDICARE"]
+plugin = "{plugin}"
+sha256 = "{sha}"
+effective_from = 2019-01-01
+data = ["ncci-ptp", "mue", "rvu", "gpci"]
+
+[payer.config]
+locality = "15202-00"
+"#,
+        plugins = plugin.parent().unwrap().display(),
+        data = data.display(),
+        plugin = plugin.display(),
+    );
     let path = dir.join("on-0.3.0.toml");
     std::fs::write(&path, text).unwrap();
     path
 }
 
+/// What the host's tables say on `date` about `codes`, written as the 0.3.0
+/// test plugin reports it.
+fn expected_day(data: &payrules_host::data::GrantedData, codes: &[&str], date: payrules_model::Date) -> String {
+    use payrules_model::{DataUnavailable, ModifierIndicator, ReferenceData as _};
+    fn rows<T>(answer: Result<Vec<T>, DataUnavailable>, show: impl Fn(&T) -> String) -> String {
+        match answer {
+            Ok(rows) => rows.iter().map(show).collect::<Vec<_>>().join(" "),
+            Err(DataUnavailable::NotGranted) => "not-granted".to_owned(),
+            Err(DataUnavailable::NoDataForDate) => "no-data-for-date".to_owned(),
+        }
+    }
+    let ptp = rows(data.ptp_edits(codes, date), |e| {
+        let indicator = match e.modifier_indicator {
+            ModifierIndicator::NotAllowed => 0,
+            ModifierIndicator::Allowed => 1,
+            ModifierIndicator::NotApplicable => 9,
+        };
+        format!("{}>{}:{indicator}", e.column_one, e.column_two)
+    });
+    let mue = rows(data.mue_limits(codes, date), |l| format!("{}={}", l.code, l.units));
+    let rvu = rows(data.relative_values(codes, date), |v| format!("{}={}/{}", v.code, v.work, v.multiple_procedure));
+    let gpci = match data.geographic_indices("15202-00", date) {
+        Ok(Some(g)) => format!("{}={}", g.locality, g.work),
+        Ok(None) => "none".to_owned(),
+        Err(_) => "unavailable".to_owned(),
+    };
+    format!("{date} ptp [{ptp}] mue [{mue}] rvu [{rvu}] gpci [{gpci}]")
+}
+
 #[test]
-fn plugins_built_on_contract_0_3_0_give_the_same_outcomes_as_their_newest_builds() -> anyhow::Result<()> {
+fn a_plugin_built_on_contract_0_3_0_is_told_what_the_tables_say() -> anyhow::Result<()> {
+    // A 0.3.0 plugin asks four lookups per date with its codes as strings;
+    // the host answers them through the newest contract's rows. What the
+    // plugin is told must be exactly what the tables hold.
     let dir = tempfile::tempdir()?;
-    let old = rule_set_on_0_3_0(dir.path());
-    let corpus = dir.path().join("corpus.jsonl");
-    let generated = crate::support::payrules(&["gen", "--count", "1200", "--seed", "21"]);
-    std::fs::write(&corpus, &generated.stdout)?;
-    let inspect = crate::support::payrules(&["plugin", "inspect", "tests/fixtures/contract-0.3.0/medicare.wasm"]);
-    assert!(crate::support::text(&inspect.stdout).contains("contract  payrules:policy@0.3.0"));
-    let diff = crate::support::payrules(&[
-        "diff",
-        "--base",
-        old.to_str().unwrap(),
-        "--candidate",
-        "examples/rulesets/default.toml",
-        corpus.to_str().unwrap(),
-    ]);
-    let report = crate::support::text(&diff.stdout);
-    assert_eq!(diff.status.code(), Some(0), "{report}{}", crate::support::text(&diff.stderr));
-    assert!(report.contains("1200 claim(s) replayed from default@2026.1 to default@2026.1: 0 changed"), "{report}");
+    let host = crate::support::host();
+    let rules = crate::support::load(&host, &rule_set_on_0_3_0(dir.path()));
+    let entry = &rules.entries[0];
+    assert_eq!(entry.plugin.contract_version, "0.3.0");
+    let mut evaluator = host.evaluator(std::sync::Arc::clone(&rules));
+    let generated = crate::support::payrules(&["gen", "--count", "400", "--seed", "21"]);
+    let claims: Vec<payrules_model::Claim> = crate::support::text(&generated.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .filter(|claim: &payrules_model::Claim| claim.payer.id == "MEDICARE")
+        .collect();
+    assert!(claims.len() > 30, "the corpus holds Medicare claims");
+    let mut edits_seen = 0;
+    for claim in &claims {
+        let outcome = match evaluator.evaluate(claim).verdict {
+            payrules_host::Verdict::Evaluated { outcome, .. } => outcome,
+            other => panic!("{}: {other:?}", claim.id),
+        };
+        let mut dates: Vec<payrules_model::Date> = Vec::new();
+        for line in &claim.lines {
+            if !dates.contains(&line.date_of_service) {
+                dates.push(line.date_of_service);
+            }
+        }
+        let expected: Vec<String> = dates
+            .iter()
+            .map(|date| {
+                let mut codes: Vec<&str> =
+                    claim.lines.iter().filter(|l| l.date_of_service == *date).map(|l| l.procedure.as_str()).collect();
+                codes.sort_unstable();
+                codes.dedup();
+                expected_day(&entry.data, &codes, *date)
+            })
+            .collect();
+        let told: Vec<&str> = outcome.findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(told, expected, "{}", claim.id);
+        edits_seen += expected.iter().filter(|day| !day.contains("ptp []")).count();
+    }
+    assert!(edits_seen > 0, "some claims bill a pair the sample PTP file edits");
     Ok(())
 }

@@ -88,9 +88,9 @@ fn a_plugin_may_ask_the_host_only_about_its_own_claim() {
     );
     // Contracts before 0.4.0 send the codes they ask about. 40,000 codes once
     // held the host for minutes; the lookup is refused before any work, since
-    // the claim has one line. The 0.3.0 build of the rogue plugin tries it.
+    // the claim has one line. The test plugin built on 0.3.0 tries it.
     let dir = tempfile::tempdir().unwrap();
-    let plugin = support::root().join("tests/fixtures/contract-0.3.0/rogue.wasm");
+    let plugin = support::built("test-plugins/released-0-3");
     let sha = sha256_hex(&std::fs::read(&plugin).unwrap());
     let rules = support::one_entry_rule_set(dir.path(), &plugin, &sha, "");
     let host = support::host();
@@ -99,7 +99,7 @@ fn a_plugin_may_ask_the_host_only_about_its_own_claim() {
         ("ask-foreign-1", "the plugin asked the host for NCCI edits about 40000 codes, more than the claim's 1 lines"),
         (
             "ask-date-1",
-            "the plugin asked the host for NCCI edits on 2026-04-14, which is not a date of service of the claim",
+            "the plugin asked the host for NCCI edits on 2026-03-10, which is not a date of service of the claim",
         ),
     ] {
         match evaluator.evaluate(&support::claim(id)).verdict {

@@ -15,7 +15,10 @@
 //!
 //! Only plugins built for wasm32 use it; a plugin runs on one thread.
 
-#![allow(unsafe_code, reason = "a global allocator is an unsafe trait; the only unsafe code written by hand in the PDK")]
+#![allow(
+    unsafe_code,
+    reason = "a global allocator is an unsafe trait; the only unsafe code written by hand in the PDK"
+)]
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::arch::wasm32;

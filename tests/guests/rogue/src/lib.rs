@@ -13,8 +13,8 @@
 //! Both call the contract's import directly, past the PDK's per-date cache,
 //! as a hostile plugin could. (Asking about codes the claim does not bill,
 //! `ask-foreign-*`, cannot be said in contract 0.4.0, which sends no codes
-//! to the host; the 0.3.0 build of this plugin kept in
-//! `tests/fixtures/contract-0.3.0/` still tries it.)
+//! to the host; the test plugin built on 0.3.0, `tests/guests/released-0-3`,
+//! still tries it.)
 //! - `panic-*`: panics with a message the host must report.
 
 use std::sync::Mutex;
