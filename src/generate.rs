@@ -211,6 +211,8 @@ fn synthetic_claim(rule_set: &RuleSet, random: &mut Random, index: u64) -> Optio
             diagnosis_pointers: vec![1],
             minutes: minutes.map(|total| TreatmentMinutes { total, assistant: 0 }),
             time_blocks: Vec::new(),
+            rendering_provider: None,
+            place_of_service: None,
         });
     };
     let evaluation = random.chance(10);
@@ -321,5 +323,7 @@ fn synthetic_claim(rule_set: &RuleSet, random: &mut Random, index: u64) -> Optio
         diagnoses,
         lines,
         episode,
+        participation: payrules_model::Participation::Participating,
+        accepts_assignment: true,
     })
 }

@@ -51,14 +51,14 @@ fn every_contract_folder_is_released_or_the_one_draft() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A rule set with the plugin built on contract 0.3.0 alone, granted every
-/// bundled sample table, for Medicare claims.
-fn rule_set_on_0_3_0(dir: &std::path::Path) -> std::path::PathBuf {
-    let plugin = crate::support::built("test-plugins/released-0-3");
+/// A rule set with the test plugin built on an older contract (`guest`)
+/// alone, granted every bundled sample table, for Medicare claims.
+fn rule_set_on(dir: &std::path::Path, guest: &str) -> std::path::PathBuf {
+    let plugin = crate::support::built(&format!("test-plugins/{guest}"));
     let sha = format!("{:x}", Sha256::digest(std::fs::read(&plugin).unwrap()));
     let data = root().join("examples/data");
     let text = format!(
-        r#"name = "on-0.3.0"
+        r#"name = "on-{guest}"
 version = "1"
 plugin_dirs = ["{plugins}"]
 
@@ -92,7 +92,7 @@ locality = "15202-00"
         data = data.display(),
         plugin = plugin.display(),
     );
-    let path = dir.join("on-0.3.0.toml");
+    let path = dir.join(format!("on-{guest}.toml"));
     std::fs::write(&path, text).unwrap();
     path
 }
@@ -129,13 +129,32 @@ fn expected_day(data: &payrules_host::data::GrantedData, codes: &[&str], date: p
 #[test]
 fn a_plugin_built_on_contract_0_3_0_is_told_what_the_tables_say() -> anyhow::Result<()> {
     // A 0.3.0 plugin asks four lookups per date with its codes as strings;
-    // the host answers them through the newest contract's rows. What the
-    // plugin is told must be exactly what the tables hold.
+    // the host answers them through the newest contract's rows.
+    told_what_the_tables_say("released-0-3", "0.3.0")
+}
+
+#[test]
+fn a_plugin_built_on_contract_0_4_0_is_told_what_the_tables_say() -> anyhow::Result<()> {
+    // A 0.4.0 plugin gets the claim without 0.5.0's fields and makes one
+    // day-reference call per date, answered through the newest contract.
+    told_what_the_tables_say("released-0-4", "0.4.0")?;
     let dir = tempfile::tempdir()?;
     let host = crate::support::host();
-    let rules = crate::support::load(&host, &rule_set_on_0_3_0(dir.path()));
+    let rules = crate::support::load(&host, &rule_set_on(dir.path(), "released-0-4"));
+    let rule = &rules.entries[0].plugin.info.rules[0];
+    assert_eq!(rule.severity, Some(payrules_model::Severity::Info), "0.4.0 rule listings keep their severity");
+    assert_eq!(rule.denial.as_deref(), Some("CO-97"), "and their denial");
+    Ok(())
+}
+
+/// Runs the generated Medicare corpus through the test plugin `guest`, built
+/// on contract `version`: what it is told must be exactly what the tables hold.
+fn told_what_the_tables_say(guest: &str, version: &str) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let host = crate::support::host();
+    let rules = crate::support::load(&host, &rule_set_on(dir.path(), guest));
     let entry = &rules.entries[0];
-    assert_eq!(entry.plugin.contract_version, "0.3.0");
+    assert_eq!(entry.plugin.contract_version, version);
     let mut evaluator = host.evaluator(std::sync::Arc::clone(&rules));
     let generated = crate::support::payrules(&["gen", "--count", "400", "--seed", "21"]);
     let claims: Vec<payrules_model::Claim> = crate::support::text(&generated.stdout)

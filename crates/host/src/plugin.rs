@@ -10,7 +10,7 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 
 use crate::cache::CompileCache;
-use crate::contract::{SUPPORTED_VERSIONS, latest, v0_1_0, v0_2_0, v0_3_0};
+use crate::contract::{SUPPORTED_VERSIONS, latest, v0_1_0, v0_2_0, v0_3_0, v0_4_0};
 use crate::data::GrantedData;
 use crate::error::LoadError;
 use crate::failure::EvaluationFailure;
@@ -80,7 +80,8 @@ enum PolicyPre {
     V0_1_0(v0_1_0::PayerPolicyPre<SandboxState>),
     V0_2_0(v0_2_0::PayerPolicyPre<SandboxState>),
     V0_3_0(v0_3_0::PayerPolicyPre<SandboxState>),
-    V0_4_0(latest::PayerPolicyPre<SandboxState>),
+    V0_4_0(v0_4_0::PayerPolicyPre<SandboxState>),
+    V0_5_0(latest::PayerPolicyPre<SandboxState>),
 }
 
 /// An instance's exports, by contract version.
@@ -88,7 +89,8 @@ pub(crate) enum PolicyBindings {
     V0_1_0(v0_1_0::PayerPolicy),
     V0_2_0(v0_2_0::PayerPolicy),
     V0_3_0(v0_3_0::PayerPolicy),
-    V0_4_0(latest::PayerPolicy),
+    V0_4_0(v0_4_0::PayerPolicy),
+    V0_5_0(latest::PayerPolicy),
 }
 
 impl std::fmt::Debug for Plugin {
@@ -201,7 +203,8 @@ impl Plugin {
             v0_1_0::VERSION => PolicyPre::V0_1_0(v0_1_0::PayerPolicyPre::new(instance_pre).map_err(mismatch)?),
             v0_2_0::VERSION => PolicyPre::V0_2_0(v0_2_0::PayerPolicyPre::new(instance_pre).map_err(mismatch)?),
             v0_3_0::VERSION => PolicyPre::V0_3_0(v0_3_0::PayerPolicyPre::new(instance_pre).map_err(mismatch)?),
-            latest::VERSION => PolicyPre::V0_4_0(latest::PayerPolicyPre::new(instance_pre).map_err(mismatch)?),
+            v0_4_0::VERSION => PolicyPre::V0_4_0(v0_4_0::PayerPolicyPre::new(instance_pre).map_err(mismatch)?),
+            latest::VERSION => PolicyPre::V0_5_0(latest::PayerPolicyPre::new(instance_pre).map_err(mismatch)?),
             other => return Err(not_a_plugin(format!("the host has no bindings for contract {other}"))),
         };
         let failed = |failure: EvaluationFailure| LoadError::PluginFailed {
@@ -264,6 +267,7 @@ impl PluginInstance {
             PolicyPre::V0_2_0(pre) => pre.instantiate(&mut store).map(PolicyBindings::V0_2_0),
             PolicyPre::V0_3_0(pre) => pre.instantiate(&mut store).map(PolicyBindings::V0_3_0),
             PolicyPre::V0_4_0(pre) => pre.instantiate(&mut store).map(PolicyBindings::V0_4_0),
+            PolicyPre::V0_5_0(pre) => pre.instantiate(&mut store).map(PolicyBindings::V0_5_0),
         };
         let policy = instantiated.map_err(|e| EvaluationFailure::classify(&store, limits, e))?;
         Ok(PluginInstance { store, policy })
@@ -294,7 +298,8 @@ impl PluginInstance {
                 PolicyBindings::V0_1_0(p) => p.payrules_policy_policy().call_describe(store)?.into(),
                 PolicyBindings::V0_2_0(p) => p.payrules_policy_policy().call_describe(store)?.into(),
                 PolicyBindings::V0_3_0(p) => p.payrules_policy_policy().call_describe(store)?.into(),
-                PolicyBindings::V0_4_0(p) => p.payrules_policy_policy().call_describe(store)?,
+                PolicyBindings::V0_4_0(p) => p.payrules_policy_policy().call_describe(store)?.into(),
+                PolicyBindings::V0_5_0(p) => p.payrules_policy_policy().call_describe(store)?,
             };
             Ok(PluginInfo::from(info))
         })?;
@@ -318,7 +323,10 @@ impl PluginInstance {
                 PolicyBindings::V0_3_0(p) => {
                     p.payrules_policy_policy().call_configure(store, config_json)?.map_err(Into::into)
                 }
-                PolicyBindings::V0_4_0(p) => p.payrules_policy_policy().call_configure(store, config_json)?,
+                PolicyBindings::V0_4_0(p) => {
+                    p.payrules_policy_policy().call_configure(store, config_json)?.map_err(Into::into)
+                }
+                PolicyBindings::V0_5_0(p) => p.payrules_policy_policy().call_configure(store, config_json)?,
             };
             Ok(refused.map_err(ConfigError::from))
         })?;
@@ -349,7 +357,11 @@ impl PluginInstance {
                     let claim = v0_3_0::payrules::policy::types::Claim::from(&lowered);
                     p.payrules_policy_policy().call_evaluate(store, &claim)?.map(Into::into).map_err(Into::into)
                 }
-                PolicyBindings::V0_4_0(p) => p.payrules_policy_policy().call_evaluate(store, &lowered)?,
+                PolicyBindings::V0_4_0(p) => {
+                    let claim = v0_4_0::payrules::policy::types::Claim::from(&lowered);
+                    p.payrules_policy_policy().call_evaluate(store, &claim)?.map(Into::into).map_err(Into::into)
+                }
+                PolicyBindings::V0_5_0(p) => p.payrules_policy_policy().call_evaluate(store, &lowered)?,
             };
             Ok(answer.map(Outcome::from).map_err(EvaluationError::from))
         });

@@ -9,7 +9,7 @@ use payrules_model::{Claim, Date};
 use wasmtime::Engine;
 use wasmtime::component::{HasSelf, Linker};
 
-use crate::contract::{latest, v0_2_0, v0_3_0};
+use crate::contract::{latest, v0_2_0, v0_3_0, v0_4_0};
 use crate::data::gpci::GpciTable;
 use crate::data::mue::MueTable;
 use crate::data::ptp::PtpTable;
@@ -116,6 +116,8 @@ impl Host {
         v0_2_0::PayerPolicy::add_to_linker::<SandboxState, HasSelf<SandboxState>>(&mut linker, |state| state)
             .map_err(engine_error)?;
         v0_3_0::PayerPolicy::add_to_linker::<SandboxState, HasSelf<SandboxState>>(&mut linker, |state| state)
+            .map_err(engine_error)?;
+        v0_4_0::PayerPolicy::add_to_linker::<SandboxState, HasSelf<SandboxState>>(&mut linker, |state| state)
             .map_err(engine_error)?;
         latest::PayerPolicy::add_to_linker::<SandboxState, HasSelf<SandboxState>>(&mut linker, |state| state)
             .map_err(engine_error)?;

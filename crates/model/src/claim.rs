@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::codes::{Diagnosis, Modifier, ProcedureCode};
+use crate::codes::{Diagnosis, Discipline, Modifier, ProcedureCode};
 use crate::date::Date;
 use crate::money::Money;
 
@@ -34,10 +34,47 @@ pub struct Claim {
     /// What the claim alone cannot say about the episode of care.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub episode: Option<Episode>,
+    /// Whether the billing provider participates with the payer; a claim
+    /// that does not say is from a participating provider.
+    #[serde(default, skip_serializing_if = "Participation::is_participating")]
+    pub participation: Participation,
+    /// Whether the provider accepts assignment (CLM07 `A` on an 837P); a
+    /// claim that does not say accepts it.
+    #[serde(default = "accepts", skip_serializing_if = "is_true")]
+    pub accepts_assignment: bool,
 }
 
 fn office() -> String {
     "11".to_owned()
+}
+
+fn accepts() -> bool {
+    true
+}
+
+#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+/// Whether a provider has signed the payer's participation agreement.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Participation {
+    /// Participating: paid the full fee schedule amount.
+    #[default]
+    Participating,
+    /// Not participating: Medicare pays 95% of the fee schedule amount, and
+    /// an unassigned claim may not charge more than the limiting charge.
+    NonParticipating,
+}
+
+impl Participation {
+    /// Whether this is the default, a participating provider.
+    #[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
+    pub fn is_participating(&self) -> bool {
+        *self == Participation::Participating
+    }
 }
 
 /// The kind of payer, which decides the family of rules that applies.
@@ -212,6 +249,13 @@ pub struct ServiceLine {
     /// When during the visit the service was furnished, when the record has it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub time_blocks: Vec<TimeBlock>,
+    /// The clinician who furnished this line (loop 2420A on an 837P), when
+    /// not the claim's rendering provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rendering_provider: Option<RenderingProvider>,
+    /// This line's place of service (SV105 on an 837P), when not the claim's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place_of_service: Option<String>,
 }
 
 impl ServiceLine {
@@ -219,6 +263,56 @@ impl ServiceLine {
     pub fn has_modifier(&self, modifier: &str) -> bool {
         self.modifiers.iter().any(|m| m == modifier)
     }
+}
+
+/// Minutes that one line's time blocks share with an earlier line's: the
+/// same clock minutes billed under two services.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SharedTime {
+    /// The later line in claim order, whose minutes already counted elsewhere.
+    pub line: u32,
+    /// The earlier line whose blocks the minutes fall in.
+    pub with: u32,
+    /// How many minutes the two share.
+    pub minutes: u32,
+    /// The first shared minute.
+    pub from: ClockTime,
+    /// The end of the last shared minute.
+    pub to: ClockTime,
+}
+
+/// The minutes each of `lines` shares with the lines before it in the
+/// slice, as their time blocks record them. Each clock minute belongs to the
+/// first line whose block holds it; a later line's minute there is shared.
+/// Lines without time blocks share nothing, since nothing shows when they were.
+pub fn shared_time(lines: &[&ServiceLine]) -> Vec<SharedTime> {
+    // Who holds each minute of the day; 0 for no one (line numbers start at 1).
+    let mut owner = [0u32; 1440];
+    let mut shared: Vec<SharedTime> = Vec::new();
+    for line in lines {
+        for block in &line.time_blocks {
+            for minute in block.start.minutes()..block.end.minutes().min(1440) {
+                let Some(slot) = owner.get_mut(usize::from(minute)) else { continue };
+                if *slot == 0 {
+                    *slot = line.number;
+                    continue;
+                }
+                if *slot == line.number {
+                    continue;
+                }
+                let (from, to) = (ClockTime(minute), ClockTime(minute + 1));
+                match shared.iter_mut().find(|s| s.line == line.number && s.with == *slot) {
+                    Some(pair) => {
+                        pair.minutes += 1;
+                        pair.from = pair.from.min(from);
+                        pair.to = pair.to.max(to);
+                    }
+                    None => shared.push(SharedTime { line: line.number, with: *slot, minutes: 1, from, to }),
+                }
+            }
+        }
+    }
+    shared
 }
 
 /// Allowed amounts accrued this calendar year before the claim.
@@ -245,6 +339,30 @@ pub struct Authorization {
     /// Whether it was given in writing.
     #[serde(default)]
     pub written: bool,
+}
+
+/// One discipline's plan of care: a patient can be under a PT and an OT
+/// plan at once, each certified and reported on its own schedule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanOfCare {
+    /// The discipline whose services the plan covers (the GP/GO/GN of its lines).
+    pub discipline: Discipline,
+    /// First treatment day of the plan; the evaluation counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Date>,
+    /// Date the plan was certified (signed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certified: Option<Date>,
+    /// Date of the plan's latest recertification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recertified: Option<Date>,
+    /// Treatment days under this plan since its last progress report, counting this visit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treatment_days_since_progress_report: Option<u32>,
+    /// Whether the plan documents functional goals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub functional_goals_documented: Option<bool>,
 }
 
 /// Context about the episode of care that the claim itself does not carry.
@@ -284,6 +402,32 @@ pub struct Episode {
     /// Whether the visits fall under a post-surgical treatment schedule.
     #[serde(default)]
     pub post_surgical: bool,
+    /// How much of the benefit year's deductible the patient had met before
+    /// this claim; unknown when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deductible_met: Option<Money>,
+    /// Plans of care by discipline. A discipline listed here uses its own
+    /// plan's facts; one not listed uses the episode-wide plan-of-care fields above.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plans_of_care: Vec<PlanOfCare>,
+}
+
+impl Episode {
+    /// The plan of care of `discipline`, as its own entry or, when it has
+    /// none, from the episode-wide fields.
+    pub fn plan_of_care(&self, discipline: Option<Discipline>) -> PlanOfCare {
+        if let Some(plan) = discipline.and_then(|d| self.plans_of_care.iter().find(|p| p.discipline == d)) {
+            return plan.clone();
+        }
+        PlanOfCare {
+            discipline: discipline.unwrap_or(Discipline::Physical),
+            start: self.plan_of_care_start,
+            certified: self.plan_of_care_certified,
+            recertified: self.plan_of_care_recertified,
+            treatment_days_since_progress_report: self.treatment_days_since_progress_report,
+            functional_goals_documented: self.functional_goals_documented,
+        }
+    }
 }
 
 /// A claim that breaks a rule of the claim format itself.
@@ -307,6 +451,13 @@ pub const MAX_LINE_CHARGE: Money = Money::from_cents(999_999_999);
 
 fn claim_error(field: impl Into<String>, message: impl Into<String>) -> ClaimError {
     ClaimError { field: field.into(), message: message.into() }
+}
+
+fn check_place_of_service(field: &str, pos: &str) -> Result<(), ClaimError> {
+    if pos.len() != 2 || !pos.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(claim_error(field, format!("`{pos}` is not a two-digit place-of-service code")));
+    }
+    Ok(())
 }
 
 /// Whether `npi` is ten digits with a valid Luhn check digit (prefix 80840).
@@ -353,10 +504,7 @@ impl Claim {
                 format!("`{}` is not a valid ten-digit NPI", self.rendering_provider.npi),
             ));
         }
-        let pos = &self.place_of_service;
-        if pos.len() != 2 || !pos.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(claim_error("place_of_service", format!("`{pos}` is not a two-digit place-of-service code")));
-        }
+        check_place_of_service("place_of_service", &self.place_of_service)?;
         if self.lines.is_empty() {
             return Err(claim_error("lines", "a claim needs at least one service line"));
         }
@@ -412,6 +560,17 @@ impl Claim {
                     return Err(claim_error(at("minutes.total"), "more minutes than a day holds"));
                 }
             }
+            if let Some(rendering) = &line.rendering_provider
+                && !is_valid_npi(&rendering.npi)
+            {
+                return Err(claim_error(
+                    at("rendering_provider.npi"),
+                    format!("`{}` is not a valid ten-digit NPI", rendering.npi),
+                ));
+            }
+            if let Some(pos) = &line.place_of_service {
+                check_place_of_service(&at("place_of_service"), pos)?;
+            }
             for (block_index, block) in line.time_blocks.iter().enumerate() {
                 if block.start >= block.end {
                     return Err(claim_error(
@@ -424,7 +583,31 @@ impl Claim {
         if self.total_charge().is_none() {
             return Err(claim_error("lines", "the line charges add up to more than an amount can hold"));
         }
+        if let Some(episode) = &self.episode {
+            if episode.deductible_met.is_some_and(|met| met < Money::ZERO) {
+                return Err(claim_error("episode.deductible_met", "must not be negative"));
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            for (index, plan) in episode.plans_of_care.iter().enumerate() {
+                if !seen.insert(plan.discipline.modifier()) {
+                    return Err(claim_error(
+                        format!("episode.plans_of_care[{index}].discipline"),
+                        "each discipline has at most one plan of care",
+                    ));
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// The clinician who furnished `line`: its own, else the claim's.
+    pub fn rendering_for<'a>(&'a self, line: &'a ServiceLine) -> &'a RenderingProvider {
+        line.rendering_provider.as_ref().unwrap_or(&self.rendering_provider)
+    }
+
+    /// Where `line` was furnished: its own place of service, else the claim's.
+    pub fn place_of_service_for<'a>(&'a self, line: &'a ServiceLine) -> &'a str {
+        line.place_of_service.as_deref().unwrap_or(&self.place_of_service)
     }
 
     /// The sum of the line charges, or `None` if it overflows.
@@ -496,6 +679,72 @@ mod tests {
         let text = CLAIM.replace("\"place_of_service\"", "\"pos\"").replace("\"diagnoses\"", "\"diagnosis\"");
         let error = serde_json::from_str::<Claim>(&text).unwrap_err().to_string();
         assert!(error.contains("unknown field `diagnosis`"), "{error}");
+    }
+
+    #[test]
+    fn shared_minutes_count_once_and_name_both_lines() {
+        let block = |start: &str, end: &str| TimeBlock { start: start.parse().unwrap(), end: end.parse().unwrap() };
+        let claim: Claim = serde_json::from_str(CLAIM).unwrap();
+        let mut first = claim.lines[0].clone();
+        first.time_blocks = vec![block("09:00", "09:30")];
+        let mut second = first.clone();
+        second.number = 2;
+        second.time_blocks = vec![block("09:20", "09:40"), block("10:00", "10:05")];
+        let mut apart = first.clone();
+        apart.number = 3;
+        apart.time_blocks = vec![block("11:00", "11:15")];
+        let shared = shared_time(&[&first, &second, &apart]);
+        assert_eq!(
+            shared,
+            vec![SharedTime {
+                line: 2,
+                with: 1,
+                minutes: 10,
+                from: "09:20".parse().unwrap(),
+                to: "09:30".parse().unwrap()
+            }]
+        );
+        second.time_blocks.clear();
+        assert!(shared_time(&[&first, &second]).is_empty(), "a line without blocks shows no overlap");
+    }
+
+    #[test]
+    fn line_level_clinicians_places_and_plans_of_care() {
+        let mut claim: Claim = serde_json::from_str(CLAIM).unwrap();
+        let line = claim.lines[0].clone();
+        assert_eq!(claim.rendering_for(&line).role, ClinicianRole::Assistant);
+        assert_eq!(claim.place_of_service_for(&line), "11");
+        let mut by_therapist = line.clone();
+        by_therapist.rendering_provider =
+            Some(RenderingProvider { npi: "1234567893".to_owned(), name: None, role: ClinicianRole::Therapist });
+        by_therapist.place_of_service = Some("22".to_owned());
+        assert_eq!(claim.rendering_for(&by_therapist).role, ClinicianRole::Therapist);
+        assert_eq!(claim.place_of_service_for(&by_therapist), "22");
+        claim.lines[0].place_of_service = Some("2".to_owned());
+        assert_eq!(claim.validate().unwrap_err().field, "lines[0].place_of_service");
+        claim.lines[0].place_of_service = None;
+        claim.lines[0].rendering_provider =
+            Some(RenderingProvider { npi: "1234567890".to_owned(), name: None, role: ClinicianRole::Therapist });
+        assert_eq!(claim.validate().unwrap_err().field, "lines[0].rendering_provider.npi");
+        claim.lines[0].rendering_provider = None;
+        let episode = claim.episode.as_mut().unwrap();
+        let plan = PlanOfCare {
+            discipline: Discipline::Occupational,
+            start: Some("2025-03-01".parse().unwrap()),
+            certified: None,
+            recertified: None,
+            treatment_days_since_progress_report: Some(4),
+            functional_goals_documented: None,
+        };
+        episode.plans_of_care = vec![plan.clone()];
+        assert_eq!(episode.plan_of_care(Some(Discipline::Occupational)), plan);
+        let physical = episode.plan_of_care(Some(Discipline::Physical));
+        assert_eq!(physical.start, Some("2025-02-01".parse().unwrap()), "a discipline without its own plan uses the episode's");
+        episode.plans_of_care.push(plan);
+        assert_eq!(claim.validate().unwrap_err().field, "episode.plans_of_care[1].discipline");
+        let json = serde_json::to_string(&claim).unwrap();
+        assert_eq!(serde_json::from_str::<Claim>(&json).unwrap(), claim);
+        assert!(!json.contains("accepts_assignment") && !json.contains("participation"), "defaults are not written");
     }
 
     #[test]

@@ -183,6 +183,9 @@ fn added_line(
         minutes,
         // Time blocks describe the visit as recorded; they stay on the line.
         time_blocks: Vec::new(),
+        // The added line is the same service, so the same clinician and place.
+        rendering_provider: source.rendering_provider.clone(),
+        place_of_service: source.place_of_service.clone(),
     })
 }
 
@@ -226,6 +229,8 @@ mod tests {
             charge: charge.parse().unwrap(),
             minutes: None,
             time_blocks: Vec::new(),
+            rendering_provider: None,
+            place_of_service: None,
         }
     }
 
@@ -244,6 +249,8 @@ mod tests {
             diagnoses: vec![crate::codes::Diagnosis::parse("M25561").unwrap()],
             lines,
             episode: None,
+            participation: crate::claim::Participation::Participating,
+            accepts_assignment: true,
         }
     }
 

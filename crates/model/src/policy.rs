@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 /// The newest contract version, which the PDK builds plugins against:
-/// `payrules:policy@0.4.0`.
-pub const CONTRACT_VERSION: &str = "0.4.0";
+/// `payrules:policy@0.5.0`.
+pub const CONTRACT_VERSION: &str = "0.5.0";
 
 /// A rule a plugin can fire.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -47,6 +47,35 @@ fn line_in(i: usize, l: t::ServiceLine) -> Result<m::ServiceLine, ContractError>
         charge: m::Money::from_cents(l.charge),
         minutes: l.minutes.map(|x| m::TreatmentMinutes { total: x.total, assistant: x.assistant }),
         time_blocks,
+        rendering_provider: l.rendering_provider.map(rendering_in),
+        place_of_service: l.place_of_service,
+    })
+}
+
+fn rendering_in(r: t::RenderingProvider) -> m::RenderingProvider {
+    m::RenderingProvider {
+        npi: r.npi,
+        name: r.name,
+        role: match r.role {
+            t::ClinicianRole::Therapist => m::ClinicianRole::Therapist,
+            t::ClinicianRole::Assistant => m::ClinicianRole::Assistant,
+        },
+    }
+}
+
+fn plan_in(i: usize, p: t::PlanOfCare) -> Result<m::PlanOfCare, ContractError> {
+    let at = |f: &str| format!("episode.plans_of_care[{i}].{f}");
+    Ok(m::PlanOfCare {
+        discipline: match p.discipline {
+            t::Discipline::Physical => m::Discipline::Physical,
+            t::Discipline::Occupational => m::Discipline::Occupational,
+            t::Discipline::SpeechLanguage => m::Discipline::SpeechLanguage,
+        },
+        start: opt_date_in(p.start, &at("start"))?,
+        certified: opt_date_in(p.certified, &at("certified"))?,
+        recertified: opt_date_in(p.recertified, &at("recertified"))?,
+        treatment_days_since_progress_report: p.treatment_days_since_progress_report,
+        functional_goals_documented: p.functional_goals_documented,
     })
 }
 
@@ -69,6 +98,13 @@ fn episode_in(e: t::Episode) -> Result<m::Episode, ContractError> {
             written: a.written,
         }),
         post_surgical: e.post_surgical,
+        deductible_met: e.deductible_met.map(m::Money::from_cents),
+        plans_of_care: e
+            .plans_of_care
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| plan_in(i, p))
+            .collect::<Result<Vec<_>, ContractError>>()?,
     })
 }
 
@@ -98,18 +134,16 @@ impl TryFrom<t::Claim> for m::Claim {
             },
             patient: m::Patient { id: c.patient.id, birth_date: date_in(c.patient.birth_date, "patient.birth_date")? },
             billing_provider: m::Provider { npi: c.billing_provider.npi, name: c.billing_provider.name },
-            rendering_provider: m::RenderingProvider {
-                npi: c.rendering_provider.npi,
-                name: c.rendering_provider.name,
-                role: match c.rendering_provider.role {
-                    t::ClinicianRole::Therapist => m::ClinicianRole::Therapist,
-                    t::ClinicianRole::Assistant => m::ClinicianRole::Assistant,
-                },
-            },
+            rendering_provider: rendering_in(c.rendering_provider),
             place_of_service: c.place_of_service,
             diagnoses,
             lines,
             episode: c.episode.map(episode_in).transpose()?,
+            participation: match c.participation {
+                t::Participation::Participating => m::Participation::Participating,
+                t::Participation::NonParticipating => m::Participation::NonParticipating,
+            },
+            accepts_assignment: c.accepts_assignment,
         })
     }
 }

@@ -150,7 +150,7 @@ pub fn configure_from_json<P: PayerPolicy>(json: &str) -> Result<P, ConfigError>
 #[doc(hidden)]
 pub mod __bindings {
     wit_bindgen::generate!({
-        path: "../../wit/since_v0.4.0",
+        path: "../../wit/since_v0.5.0",
         world: "payer-policy",
         pub_export_macro: true,
         export_macro_name: "__export_payer_policy",

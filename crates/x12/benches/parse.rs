@@ -64,10 +64,14 @@ fn claims() -> Vec<Claim> {
                             charge: Money::from_cents(i64::from(units) * 4_000),
                             minutes: Some(TreatmentMinutes { total: units * 15 - next(7) as u32, assistant: 0 }),
                             time_blocks: Vec::new(),
+                            rendering_provider: None,
+                            place_of_service: None,
                         }
                     })
                     .collect(),
                 episode: None,
+                participation: payrules_model::Participation::Participating,
+                accepts_assignment: true,
             }
         })
         .collect()

@@ -146,7 +146,8 @@ fn write_claim(w: &mut Writer<'_>, claim: &Claim) {
     let total = claim.total_charge().unwrap_or(payrules_model::Money::from_cents(i64::MAX));
     let place = w.composite(&[&claim.place_of_service, "B", "1"]);
     let id = w.clean(&claim.id);
-    w.segment("CLM", &[&id, &x12_amount(total), "", "", &place, "Y", "A", "Y", "Y"]);
+    let assignment = if claim.accepts_assignment { "A" } else { "C" };
+    w.segment("CLM", &[&id, &x12_amount(total), "", "", &place, "Y", assignment, "Y", "Y"]);
     if let Some(episode) = &claim.episode {
         if let Some(date) = episode.injury_date {
             w.segment("DTP", &["439", "D8", &date.compact()]);
@@ -170,14 +171,7 @@ fn write_claim(w: &mut Writer<'_>, claim: &Claim) {
         let refs: Vec<&str> = diagnoses.iter().map(String::as_str).collect();
         w.segment("HI", &refs);
     }
-    let rendering = &claim.rendering_provider;
-    let name = w.clean(rendering.name.as_deref().unwrap_or(""));
-    w.segment("NM1", &["82", "1", &name, "", "", "", "", "XX", &rendering.npi]);
-    let taxonomy = match rendering.role {
-        ClinicianRole::Therapist => "225100000X",
-        ClinicianRole::Assistant => "225200000X",
-    };
-    w.segment("PRV", &["PE", "PXC", taxonomy]);
+    write_rendering(w, &claim.rendering_provider);
     for (index, line) in claim.lines.iter().enumerate() {
         w.segment("LX", &[&(index + 1).to_string()]);
         let mut parts = vec!["HC", line.procedure.as_str()];
@@ -185,10 +179,26 @@ fn write_claim(w: &mut Writer<'_>, claim: &Claim) {
         let service = w.composite(&parts);
         let pointers: Vec<String> = line.diagnosis_pointers.iter().map(ToString::to_string).collect();
         let pointers = w.composite(&pointers.iter().map(String::as_str).collect::<Vec<_>>());
-        w.segment("SV1", &[&service, &x12_amount(line.charge), "UN", &line.units.to_string(), "", "", &pointers]);
+        let place = line.place_of_service.as_deref().unwrap_or("");
+        w.segment("SV1", &[&service, &x12_amount(line.charge), "UN", &line.units.to_string(), place, "", &pointers]);
         w.segment("DTP", &["472", "D8", &line.date_of_service.compact()]);
         if let Some(note) = format_line_time(line.minutes, &line.time_blocks) {
             w.segment("NTE", &["ADD", &note]);
         }
+        // Loop 2420A: the line's own clinician.
+        if let Some(rendering) = &line.rendering_provider {
+            write_rendering(w, rendering);
+        }
     }
+}
+
+/// A rendering provider's NM1*82 and PRV (2310B for the claim, 2420A for a line).
+fn write_rendering(w: &mut Writer<'_>, rendering: &payrules_model::RenderingProvider) {
+    let name = w.clean(rendering.name.as_deref().unwrap_or(""));
+    w.segment("NM1", &["82", "1", &name, "", "", "", "", "XX", &rendering.npi]);
+    let taxonomy = match rendering.role {
+        ClinicianRole::Therapist => "225100000X",
+        ClinicianRole::Assistant => "225200000X",
+    };
+    w.segment("PRV", &["PE", "PXC", taxonomy]);
 }

@@ -57,8 +57,9 @@ pub(crate) fn person_name(segment: &Segment<'_>) -> Option<String> {
     let parts: Vec<&str> = [4, 3].iter().map(|e| segment.element(*e).trim()).filter(|p| !p.is_empty()).collect();
     (!parts.is_empty()).then(|| parts.join(" "))
 }
-/// A service line's SV1: code, modifiers, charge, units, pointers, and the SV1's position.
-pub(crate) type Service = (ProcedureCode, Vec<Modifier>, Money, u32, Vec<u8>, usize);
+/// A service line's SV1: code, modifiers, charge, units, pointers, the SV1's
+/// position, and the line's own place of service (SV105) when it is not the claim's.
+pub(crate) type Service = (ProcedureCode, Vec<Modifier>, Money, u32, Vec<u8>, usize, Option<String>);
 
 pub(crate) fn read_service(
     segment: &Segment<'_>,
@@ -102,16 +103,10 @@ pub(crate) fn read_service(
         other => problems.push(X12Error::at(segment, Some(3), format!("`{other}` is not a unit basis; expected UN"))),
     }
     let units = whole_units(segment, 4).map_err(|error| problems.push(error)).ok();
+    // SV105 is sent only where the line's place differs from CLM05's; the
+    // model checks that it is a place-of-service code.
     let line_place = segment.element(5);
-    if !line_place.is_empty() && line_place != place_of_service {
-        problems.push(X12Error::at(
-            segment,
-            Some(5),
-            format!(
-                "the line's place of service {line_place} differs from the claim's {place_of_service}; payrules checks one place of service per claim"
-            ),
-        ));
-    }
+    let line_place = (!line_place.is_empty() && line_place != place_of_service).then(|| line_place.to_owned());
     let mut pointers = Vec::new();
     for (offset, text) in segment.components(7, delimiters).enumerate() {
         match text.parse::<u8>() {
@@ -126,7 +121,7 @@ pub(crate) fn read_service(
     }
     match (procedure, charge, units) {
         (Some(procedure), Some(charge), Some(units)) if problems.is_empty() => {
-            Ok((procedure, modifiers, charge, units, pointers, segment.position))
+            Ok((procedure, modifiers, charge, units, pointers, segment.position, line_place))
         }
         _ => Err(problems),
     }

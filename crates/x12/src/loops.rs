@@ -7,7 +7,8 @@
 //! never stops the other claims from being read.
 
 use payrules_model::{
-    Authorization, Claim, ClaimError, ClinicianRole, Date, Diagnosis, Episode, Money, Patient, Payer, PayerKind,
+    Authorization, Claim, ClaimError, ClinicianRole, Date, Diagnosis, Episode, Money, Participation, Patient, Payer,
+    PayerKind,
     Provider, RenderingProvider, ServiceLine,
 };
 
@@ -84,6 +85,8 @@ struct ClaimLoop {
     diagnoses: Vec<Diagnosis>,
     rendering: Option<RenderingRead>,
     medical_record: Option<String>,
+    /// CLM07: `C` is a provider that does not accept assignment.
+    accepts_assignment: bool,
     episode: Episode,
     other_subscriber: Option<(usize, bool)>,
     lines: Vec<LineLoop>,
@@ -259,6 +262,7 @@ impl<'w> Walk<'w> {
             diagnoses: Vec::new(),
             rendering: None,
             medical_record: None,
+            accepts_assignment: segment.element(7) != "C",
             episode: Episode::default(),
             other_subscriber: None,
             lines: Vec::new(),
@@ -433,11 +437,11 @@ impl<'w> Walk<'w> {
             }
             problems.push(problem);
         }
-        let rendering = self.claim_rendering(claim, billing.as_ref(), &mut problems);
+        let rendering = self.claim_rendering(claim, billing.as_ref());
         let mut lines = Vec::with_capacity(claim.lines.len());
         for line in &claim.lines {
             let lx = |message: &str| X12Error::new(line.lx, "LX", message);
-            let Some((procedure, modifiers, charge, units, pointers, _)) = line.service.clone() else {
+            let Some((procedure, modifiers, charge, units, pointers, _, place_of_service)) = line.service.clone() else {
                 if !line.has_service {
                     problems.push(lx("the service line has no SV1 segment"));
                 }
@@ -457,6 +461,13 @@ impl<'w> Walk<'w> {
                 charge,
                 minutes: line.time.minutes,
                 time_blocks: line.time.time_blocks.clone(),
+                // A 2420A names the line's own clinician only where it is not the claim's.
+                rendering_provider: line
+                    .rendering
+                    .as_ref()
+                    .filter(|r| r.npi != rendering.as_ref().map_or("", |c| c.npi.as_str()) || rendering.as_ref().is_some_and(|c| c.role != r.role))
+                    .map(|r| RenderingProvider { npi: r.npi.clone(), name: r.name.clone(), role: r.role }),
+                place_of_service,
             });
         }
         if claim.lines.is_empty() {
@@ -490,6 +501,8 @@ impl<'w> Walk<'w> {
             diagnoses: claim.diagnoses.clone(),
             lines,
             episode,
+            participation: Participation::Participating,
+            accepts_assignment: claim.accepts_assignment,
         };
         match model.validate() {
             Ok(()) => Ok(model),
@@ -497,37 +510,26 @@ impl<'w> Walk<'w> {
         }
     }
 
-    /// The claim's one rendering clinician: 2310B, else the billing provider;
-    /// a line's 2420A may repeat it but not name someone else.
-    fn claim_rendering(
-        &self,
-        claim: &ClaimLoop,
-        billing: Option<&(Provider, usize)>,
-        problems: &mut Vec<X12Error>,
-    ) -> Option<RenderingRead> {
-        let claim_level = claim.rendering.clone().or_else(|| {
-            billing.map(|(provider, position)| RenderingRead {
-                npi: provider.npi.clone(),
-                name: provider.name.clone(),
-                role: ClinicianRole::Therapist,
-                position: *position,
-            })
-        })?;
+    /// The claim's rendering clinician: 2310B; else the one clinician every
+    /// line's 2420A names; else the billing provider. A line whose 2420A names
+    /// someone else keeps its own (a PTA's lines beside the PT's, say).
+    fn claim_rendering(&self, claim: &ClaimLoop, billing: Option<&(Provider, usize)>) -> Option<RenderingRead> {
+        if let Some(rendering) = &claim.rendering {
+            return Some(rendering.clone());
+        }
         let line_level: Vec<&RenderingRead> = claim.lines.iter().filter_map(|l| l.rendering.as_ref()).collect();
-        let Some(first) = line_level.first() else {
-            return Some(claim_level);
-        };
-        let everyone_same = line_level.iter().all(|r| r.npi == first.npi);
-        if everyone_same && (line_level.len() == claim.lines.len() || first.npi == claim_level.npi) {
+        if let Some(first) = line_level.first()
+            && line_level.len() == claim.lines.len()
+            && line_level.iter().all(|r| r.npi == first.npi && r.role == first.role)
+        {
             return Some((*first).clone());
         }
-        let other = line_level.iter().find(|r| r.npi != claim_level.npi).copied().unwrap_or(first);
-        let message = format!(
-            "line rendering provider {} (2420A) differs from the claim's {}; payrules checks one rendering clinician per claim, so bill each clinician's lines on their own claim",
-            other.npi, claim_level.npi
-        );
-        problems.push(X12Error::new(other.position, "NM1", message).in_element(9));
-        None
+        billing.map(|(provider, position)| RenderingRead {
+            npi: provider.npi.clone(),
+            name: provider.name.clone(),
+            role: ClinicianRole::Therapist,
+            position: *position,
+        })
     }
 
     /// The segment and element a model validation error points at.
@@ -546,6 +548,11 @@ impl<'w> Walk<'w> {
                 let sv1 = line.service.as_ref().map_or(line.lx, |s| s.5);
                 return match sub {
                     "number" => make(line.lx, "LX", Some(1), None),
+                    "place_of_service" => make(sv1, "SV1", Some(5), None),
+                    "rendering_provider.npi" => match &line.rendering {
+                        Some(rendering) => make(rendering.position, "NM1", Some(9), None),
+                        None => make(sv1, "SV1", None, None),
+                    },
                     "modifiers" => make(sv1, "SV1", Some(1), None),
                     "diagnosis_pointers" => make(sv1, "SV1", Some(7), None),
                     "charge" => make(sv1, "SV1", Some(2), None),

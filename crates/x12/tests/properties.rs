@@ -56,8 +56,10 @@ fn line(diagnoses: usize) -> impl Strategy<Value = ServiceLine> {
         0i64..100_000,
         minutes(),
         time_blocks(),
+        // A line's own clinician (2420A) and place of service (SV105).
+        (proptest::option::of((npi(), proptest::option::of(name()), any::<bool>())), proptest::option::of("[0-9]{2}")),
     )
-        .prop_map(|(date, code, modifiers, units, pointers, cents, minutes, time_blocks)| ServiceLine {
+        .prop_map(|(date, code, modifiers, units, pointers, cents, minutes, time_blocks, (rendering, place))| ServiceLine {
             number: 0,
             date_of_service: date,
             procedure: ProcedureCode::parse(code).unwrap(),
@@ -67,6 +69,12 @@ fn line(diagnoses: usize) -> impl Strategy<Value = ServiceLine> {
             charge: Money::from_cents(cents),
             minutes,
             time_blocks,
+            rendering_provider: rendering.map(|(npi, name, assistant)| RenderingProvider {
+                npi,
+                name,
+                role: if assistant { ClinicianRole::Assistant } else { ClinicianRole::Therapist },
+            }),
+            place_of_service: place,
         })
 }
 
@@ -94,15 +102,23 @@ fn claim() -> impl Strategy<Value = Claim> {
         (npi(), proptest::option::of(name()), any::<bool>()),
         "[0-9]{2}",
         proptest::collection::vec("[A-Z][0-9]{2}[A-Z0-9]{0,4}", 1..=4),
-        episode(),
+        (episode(), any::<bool>()),
     )
         .prop_flat_map(|(id, payer, patient, billing, rendering, place, diagnoses, episode)| {
             let lines = proptest::collection::vec(line(diagnoses.len()), 1..=6);
             (Just((id, payer, patient, billing, rendering, place, diagnoses, episode)), lines)
         })
-        .prop_map(|((id, payer, patient, billing, rendering, place, diagnoses, episode), mut lines)| {
+        .prop_map(|((id, payer, patient, billing, rendering, place, diagnoses, (episode, accepts_assignment)), mut lines)| {
+            let role = if rendering.2 { ClinicianRole::Assistant } else { ClinicianRole::Therapist };
             for (index, line) in lines.iter_mut().enumerate() {
                 line.number = index as u32 + 1;
+                // An 837P names a line's clinician and place only where they differ from the claim's.
+                if line.rendering_provider.as_ref().is_some_and(|r| r.npi == rendering.0 && r.role == role) {
+                    line.rendering_provider = None;
+                }
+                if line.place_of_service.as_deref() == Some(place.as_str()) {
+                    line.place_of_service = None;
+                }
             }
             Claim {
                 id,
@@ -118,6 +134,8 @@ fn claim() -> impl Strategy<Value = Claim> {
                 diagnoses: diagnoses.iter().map(|d| Diagnosis::parse(d).unwrap()).collect(),
                 lines,
                 episode,
+                participation: payrules_model::Participation::Participating,
+                accepts_assignment,
             }
         })
 }

@@ -1,12 +1,14 @@
-//! `payrules:policy@0.4.0`, the newest contract (released with issue 12):
-//! the one version that converts to and from the billing model.
+//! `payrules:policy@0.5.0`, the newest contract (issue 13): the one version
+//! that converts to and from the billing model.
 //!
 //! Codes and modifiers cross as packed numbers, and one `code-reference`
 //! call answers a date's edits, limits and relative values for the claim's
-//! own codes.
+//! own codes. Lines carry their own clinician and place of service; the
+//! claim its provider's participation and assignment; the episode the
+//! deductible met and plans of care by discipline.
 
 wasmtime::component::bindgen!({
-    path: "../../wit/since_v0.4.0",
+    path: "../../wit/since_v0.5.0",
     world: "payer-policy",
     // A lookup outside the claim under evaluation traps the plugin.
     imports: { default: trappable },
@@ -21,7 +23,7 @@ pub use self::payrules::policy::types as t;
 use crate::sandbox::SandboxState;
 
 /// The version as it appears in the component's export names.
-pub const VERSION: &str = "0.4.0";
+pub const VERSION: &str = "0.5.0";
 
 /// A model date as the contract's.
 pub fn date_out(d: m::Date) -> t::Date {
@@ -53,19 +55,28 @@ impl From<&m::Claim> for t::Claim {
                 npi: c.billing_provider.npi.clone(),
                 name: c.billing_provider.name.clone(),
             },
-            rendering_provider: t::RenderingProvider {
-                npi: c.rendering_provider.npi.clone(),
-                name: c.rendering_provider.name.clone(),
-                role: match c.rendering_provider.role {
-                    m::ClinicianRole::Therapist => t::ClinicianRole::Therapist,
-                    m::ClinicianRole::Assistant => t::ClinicianRole::Assistant,
-                },
-            },
+            rendering_provider: rendering_out(&c.rendering_provider),
             place_of_service: c.place_of_service.clone(),
             diagnoses: c.diagnoses.iter().map(|d| d.as_str().to_owned()).collect(),
             lines: c.lines.iter().map(line_out).collect(),
             episode: c.episode.as_ref().map(episode_out),
+            participation: match c.participation {
+                m::Participation::Participating => t::Participation::Participating,
+                m::Participation::NonParticipating => t::Participation::NonParticipating,
+            },
+            accepts_assignment: c.accepts_assignment,
         }
+    }
+}
+
+fn rendering_out(r: &m::RenderingProvider) -> t::RenderingProvider {
+    t::RenderingProvider {
+        npi: r.npi.clone(),
+        name: r.name.clone(),
+        role: match r.role {
+            m::ClinicianRole::Therapist => t::ClinicianRole::Therapist,
+            m::ClinicianRole::Assistant => t::ClinicianRole::Assistant,
+        },
     }
 }
 
@@ -84,6 +95,8 @@ fn line_out(l: &m::ServiceLine) -> t::ServiceLine {
             .iter()
             .map(|b| t::TimeBlock { start: b.start.minutes(), end: b.end.minutes() })
             .collect(),
+        rendering_provider: l.rendering_provider.as_ref().map(rendering_out),
+        place_of_service: l.place_of_service.clone(),
     }
 }
 
@@ -106,6 +119,23 @@ fn episode_out(e: &m::Episode) -> t::Episode {
             written: a.written,
         }),
         post_surgical: e.post_surgical,
+        deductible_met: e.deductible_met.map(m::Money::cents),
+        plans_of_care: e
+            .plans_of_care
+            .iter()
+            .map(|p| t::PlanOfCare {
+                discipline: match p.discipline {
+                    m::Discipline::Physical => t::Discipline::Physical,
+                    m::Discipline::Occupational => t::Discipline::Occupational,
+                    m::Discipline::SpeechLanguage => t::Discipline::SpeechLanguage,
+                },
+                start: p.start.map(date_out),
+                certified: p.certified.map(date_out),
+                recertified: p.recertified.map(date_out),
+                treatment_days_since_progress_report: p.treatment_days_since_progress_report,
+                functional_goals_documented: p.functional_goals_documented,
+            })
+            .collect(),
     }
 }
 
@@ -303,6 +333,51 @@ fn rows<A, B: From<A>>(answer: Result<Vec<A>, m::DataUnavailable>) -> Result<Vec
 
 impl t::Host for SandboxState {}
 
+/// What `day-reference` answers, for this version and the ones before it
+/// that have the call (0.4.0).
+pub(crate) fn day_reference(
+    state: &mut SandboxState,
+    on: t::Date,
+    tables: r::CodeTables,
+    locality: Option<String>,
+) -> wasmtime::Result<r::CodeReference> {
+    if let Some(locality) = &locality {
+        state.check_locality(locality)?;
+    }
+    let (date, codes) = state.check_day_lookup("code reference data", date_in(on))?;
+    let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+    let ask = |table: r::CodeTables| tables.contains(table);
+    let ptp_edits = ask(r::CodeTables::PTP_EDITS).then(|| state.data.ptp_edits(&codes, date));
+    let mue_limits = ask(r::CodeTables::MUE_LIMITS).then(|| state.data.mue_limits(&codes, date));
+    let relative_values = ask(r::CodeTables::RELATIVE_VALUES).then(|| state.data.relative_values(&codes, date));
+    let geographic_indices = locality.map(|locality| state.data.geographic_indices(&locality, date));
+    let mut answered = 0;
+    answered += ptp_edits.as_ref().and_then(|a| a.as_ref().ok()).map_or(0, Vec::len);
+    answered += mue_limits.as_ref().and_then(|a| a.as_ref().ok()).map_or(0, Vec::len);
+    answered += relative_values.as_ref().and_then(|a| a.as_ref().ok()).map_or(0, Vec::len);
+    answered += usize::from(geographic_indices.is_some());
+    state.charge(codes.len() + answered);
+    Ok(r::CodeReference {
+        ptp_edits: ptp_edits.map(rows),
+        mue_limits: mue_limits.map(rows),
+        relative_values: relative_values.map(rows),
+        geographic_indices: geographic_indices
+            .map(|answer| answer.map(|i| i.map(r::GeographicIndices::from)).map_err(r::DataError::from)),
+    })
+}
+
+/// What `geographic-indices-for` answers, for this version and 0.4.0.
+pub(crate) fn geographic_indices_for(
+    state: &mut SandboxState,
+    locality: &str,
+    on: t::Date,
+) -> Lookup<Option<r::GeographicIndices>> {
+    state.check_locality(locality)?;
+    let date = state.check_lookup("geographic indices", &[], date_in(on))?;
+    state.charge(1);
+    Ok(state.data.geographic_indices(locality, date).map(|i| i.map(r::GeographicIndices::from)).map_err(r::DataError::from))
+}
+
 impl r::Host for SandboxState {
     fn day_reference(
         &mut self,
@@ -310,40 +385,11 @@ impl r::Host for SandboxState {
         tables: r::CodeTables,
         locality: Option<String>,
     ) -> wasmtime::Result<r::CodeReference> {
-        if let Some(locality) = &locality {
-            self.check_locality(locality)?;
-        }
-        let (date, codes) = self.check_day_lookup("code reference data", date_in(on))?;
-        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
-        let ask = |table: r::CodeTables| tables.contains(table);
-        let ptp_edits = ask(r::CodeTables::PTP_EDITS).then(|| self.data.ptp_edits(&codes, date));
-        let mue_limits = ask(r::CodeTables::MUE_LIMITS).then(|| self.data.mue_limits(&codes, date));
-        let relative_values = ask(r::CodeTables::RELATIVE_VALUES).then(|| self.data.relative_values(&codes, date));
-        let geographic_indices = locality.map(|locality| self.data.geographic_indices(&locality, date));
-        let mut answered = 0;
-        answered += ptp_edits.as_ref().and_then(|a| a.as_ref().ok()).map_or(0, Vec::len);
-        answered += mue_limits.as_ref().and_then(|a| a.as_ref().ok()).map_or(0, Vec::len);
-        answered += relative_values.as_ref().and_then(|a| a.as_ref().ok()).map_or(0, Vec::len);
-        answered += usize::from(geographic_indices.is_some());
-        self.charge(codes.len() + answered);
-        Ok(r::CodeReference {
-            ptp_edits: ptp_edits.map(rows),
-            mue_limits: mue_limits.map(rows),
-            relative_values: relative_values.map(rows),
-            geographic_indices: geographic_indices
-                .map(|answer| answer.map(|i| i.map(r::GeographicIndices::from)).map_err(r::DataError::from)),
-        })
+        day_reference(self, on, tables, locality)
     }
 
     fn geographic_indices_for(&mut self, locality: String, on: t::Date) -> Lookup<Option<r::GeographicIndices>> {
-        self.check_locality(&locality)?;
-        let date = self.check_lookup("geographic indices", &[], date_in(on))?;
-        self.charge(1);
-        Ok(self
-            .data
-            .geographic_indices(&locality, date)
-            .map(|i| i.map(r::GeographicIndices::from))
-            .map_err(r::DataError::from))
+        geographic_indices_for(self, &locality, on)
     }
 }
 

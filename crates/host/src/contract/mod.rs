@@ -10,7 +10,8 @@
 pub mod latest;
 pub mod released;
 
-pub use released::{v0_1_0, v0_2_0, v0_3_0};
+pub use released::{v0_1_0, v0_2_0, v0_3_0, v0_4_0};
 
 /// Contract versions this host can run, oldest first.
-pub const SUPPORTED_VERSIONS: &[&str] = &[v0_1_0::VERSION, v0_2_0::VERSION, v0_3_0::VERSION, latest::VERSION];
+pub const SUPPORTED_VERSIONS: &[&str] =
+    &[v0_1_0::VERSION, v0_2_0::VERSION, v0_3_0::VERSION, v0_4_0::VERSION, latest::VERSION];

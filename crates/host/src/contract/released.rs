@@ -1,12 +1,15 @@
-//! The released contract versions before 0.4.0, which send codes and
-//! modifiers as strings. Each converts into [`super::latest`] and back, never
-//! to the model directly.
+//! The released contract versions before the newest. Each converts into
+//! [`super::latest`] and back, never to the model directly.
 //!
-//! Their `types` interfaces are the same but for the add-line fix (0.2.0 on),
-//! and 0.2.0 and 0.3.0 share `reference-data`; `bindgen!` still makes
-//! distinct Rust types for each version. So the conversions are written once
-//! here, in the [`into_latest!`] macro, and expanded in each version's module
-//! below: the macro is private to this file.
+//! Their `types` interfaces are the same but for the add-line fix (0.2.0
+//! on), codes as strings (before 0.4.0) or packed numbers (0.4.0), and rule
+//! listings with severity and denial (0.4.0); 0.2.0 and 0.3.0 share
+//! `reference-data`. `bindgen!` still makes distinct Rust types for each
+//! version. So the conversions are written once here, in the
+//! [`into_latest!`] macro, and expanded in each version's module below: the
+//! macro is private to this file. A claim's fields newer than a version
+//! (line-level clinicians and places, participation, the deductible, plans
+//! of care by discipline) are not sent to it.
 
 use payrules_model as m;
 
@@ -23,12 +26,23 @@ fn modifier_text(modifier: u16) -> String {
     code_text(u64::from(modifier))
 }
 
-/// Conversions between one released string-based version's `types` (under
-/// the path given) and the newest contract's; `with_add_line` for the
-/// versions that have the add-line fix (0.2.0 on).
+/// A packed code as 0.4.0 sends it: unchanged.
+fn same_code(code: u64) -> u64 {
+    code
+}
+
+/// A packed modifier as 0.4.0 sends it: unchanged.
+fn same_modifier(modifier: u16) -> u16 {
+    modifier
+}
+
+/// Conversions between one released version's `types` (under the path
+/// given) and the newest contract's; `with_add_line` for the versions that
+/// have the add-line fix (0.2.0 on), `packed` for the one that sends codes
+/// as numbers and describes its rules' severity and denial (0.4.0).
 macro_rules! into_latest {
     ([$($t:tt)+]) => {
-        into_latest!(@conversions [$($t)+] fix_in {});
+        into_latest!(@conversions [$($t)+] fix_in {} codes (code_text, modifier_text) rule (_r => None, None));
     };
     ([$($t:tt)+] with_add_line) => {
         into_latest!(@conversions [$($t)+] fix_in {
@@ -37,11 +51,25 @@ macro_rules! into_latest {
                 modifiers: a.modifiers,
                 units: a.units,
             }),
-        });
+        } codes (code_text, modifier_text) rule (_r => None, None));
     };
-    (@conversions [$($t:tt)+] fix_in { $($fix_in:tt)* }) => {
+    ([$($t:tt)+] with_add_line packed) => {
+        into_latest!(@conversions [$($t)+] fix_in {
+            t::FixAction::AddLine(a) => lt::FixAction::AddLine(lt::AddedLine {
+                procedure: a.procedure,
+                modifiers: a.modifiers,
+                units: a.units,
+            }),
+        } codes (same_code, same_modifier) rule (r => r.severity.map(|s| match s {
+            t::Severity::Info => lt::Severity::Info,
+            t::Severity::Warning => lt::Severity::Warning,
+            t::Severity::Error => lt::Severity::Error,
+        }), r.denial));
+    };
+    (@conversions [$($t:tt)+] fix_in { $($fix_in:tt)* } codes ($code:ident, $modifier:ident)
+        rule ($r:ident => $severity:expr, $denial:expr)) => {
         use $($t)+ as t;
-        use $crate::contract::released::{code_text, modifier_text, lt};
+        use $crate::contract::released::{$code, $modifier, lt};
 
         impl From<&lt::Claim> for t::Claim {
             fn from(c: &lt::Claim) -> t::Claim {
@@ -79,8 +107,8 @@ macro_rules! into_latest {
                         .map(|l| t::ServiceLine {
                             number: l.number,
                             date_of_service: date(l.date_of_service),
-                            procedure: code_text(l.procedure),
-                            modifiers: l.modifiers.iter().map(|x| modifier_text(*x)).collect(),
+                            procedure: $code(l.procedure),
+                            modifiers: l.modifiers.iter().map(|x| $modifier(*x)).collect(),
                             units: l.units,
                             diagnosis_pointers: l.diagnosis_pointers.clone(),
                             charge: l.charge,
@@ -202,12 +230,12 @@ macro_rules! into_latest {
                         .rules
                         .into_iter()
                         // Releases before 0.4.0 do not say a rule's severity or denial.
-                        .map(|r| lt::RuleInfo {
-                            id: r.id,
-                            title: r.title,
-                            citation: r.citation,
-                            severity: None,
-                            denial: None,
+                        .map(|$r| lt::RuleInfo {
+                            id: $r.id.clone(),
+                            title: $r.title.clone(),
+                            citation: $r.citation.clone(),
+                            severity: $severity,
+                            denial: $denial,
                         })
                         .collect(),
                 }
@@ -403,6 +431,148 @@ pub mod v0_3_0 {
 
     into_latest!([self::payrules::policy::types] with_add_line);
     string_lookups!();
+
+    impl self::payrules::policy::diagnostics::Host for SandboxState {
+        fn panicked(&mut self, message: String) -> wasmtime::Result<()> {
+            self.record_panic(&message);
+            Ok(())
+        }
+    }
+}
+
+/// `payrules:policy@0.4.0`: released; codes as packed numbers, one
+/// `day-reference` call per date, rule listings with severity and denial.
+pub mod v0_4_0 {
+    wasmtime::component::bindgen!({
+        path: "../../wit/since_v0.4.0",
+        world: "payer-policy",
+        // A lookup outside the claim under evaluation traps the plugin.
+        imports: { default: trappable },
+    });
+
+    use self::payrules::policy::reference_data as r;
+    use super::lr;
+    use crate::contract::latest;
+    use crate::sandbox::SandboxState;
+
+    /// The version as it appears in the component's export names.
+    pub const VERSION: &str = "0.4.0";
+
+    into_latest!([self::payrules::policy::types] with_add_line packed);
+
+    impl t::Host for SandboxState {}
+
+    fn date_out(d: lt::Date) -> t::Date {
+        t::Date { year: d.year, month: d.month, day: d.day }
+    }
+
+    fn date_to_latest(d: t::Date) -> lt::Date {
+        lt::Date { year: d.year, month: d.month, day: d.day }
+    }
+
+    fn data_error(e: lr::DataError) -> r::DataError {
+        match e {
+            lr::DataError::NotGranted => r::DataError::NotGranted,
+            lr::DataError::NoDataForDate => r::DataError::NoDataForDate,
+        }
+    }
+
+    fn rows<A, B: From<A>>(answer: Result<Vec<A>, lr::DataError>) -> Result<Vec<B>, r::DataError> {
+        answer.map(|rows| rows.into_iter().map(B::from).collect()).map_err(data_error)
+    }
+
+    impl From<lr::PtpEdit> for r::PtpEdit {
+        fn from(e: lr::PtpEdit) -> r::PtpEdit {
+            r::PtpEdit {
+                column_one: e.column_one,
+                column_two: e.column_two,
+                effective: date_out(e.effective),
+                deletion: e.deletion.map(date_out),
+                modifier_indicator: match e.modifier_indicator {
+                    lr::ModifierIndicator::NotAllowed => r::ModifierIndicator::NotAllowed,
+                    lr::ModifierIndicator::Allowed => r::ModifierIndicator::Allowed,
+                    lr::ModifierIndicator::NotApplicable => r::ModifierIndicator::NotApplicable,
+                },
+                rationale: e.rationale,
+            }
+        }
+    }
+
+    impl From<lr::MueLimit> for r::MueLimit {
+        fn from(l: lr::MueLimit) -> r::MueLimit {
+            r::MueLimit {
+                code: l.code,
+                units: l.units,
+                adjudication: match l.adjudication {
+                    lr::MueAdjudication::Line => r::MueAdjudication::Line,
+                    lr::MueAdjudication::DateOfServicePolicy => r::MueAdjudication::DateOfServicePolicy,
+                    lr::MueAdjudication::DateOfServiceClinical => r::MueAdjudication::DateOfServiceClinical,
+                },
+                rationale: l.rationale,
+            }
+        }
+    }
+
+    impl From<lr::RelativeValues> for r::RelativeValues {
+        fn from(v: lr::RelativeValues) -> r::RelativeValues {
+            r::RelativeValues {
+                code: v.code,
+                status: v.status,
+                work: v.work,
+                practice_expense_nonfacility: v.practice_expense_nonfacility,
+                practice_expense_facility: v.practice_expense_facility,
+                malpractice: v.malpractice,
+                multiple_procedure: v.multiple_procedure,
+            }
+        }
+    }
+
+    fn indices(g: lr::GeographicIndices) -> r::GeographicIndices {
+        r::GeographicIndices {
+            locality: g.locality,
+            work: g.work,
+            practice_expense: g.practice_expense,
+            malpractice: g.malpractice,
+        }
+    }
+
+    impl r::Host for SandboxState {
+        fn day_reference(
+            &mut self,
+            on: t::Date,
+            tables: r::CodeTables,
+            locality: Option<String>,
+        ) -> wasmtime::Result<r::CodeReference> {
+            let mut asked = lr::CodeTables::empty();
+            for (old, new) in [
+                (r::CodeTables::PTP_EDITS, lr::CodeTables::PTP_EDITS),
+                (r::CodeTables::MUE_LIMITS, lr::CodeTables::MUE_LIMITS),
+                (r::CodeTables::RELATIVE_VALUES, lr::CodeTables::RELATIVE_VALUES),
+            ] {
+                if tables.contains(old) {
+                    asked |= new;
+                }
+            }
+            let answer = latest::day_reference(self, date_to_latest(on), asked, locality)?;
+            Ok(r::CodeReference {
+                ptp_edits: answer.ptp_edits.map(rows),
+                mue_limits: answer.mue_limits.map(rows),
+                relative_values: answer.relative_values.map(rows),
+                geographic_indices: answer
+                    .geographic_indices
+                    .map(|a| a.map(|i| i.map(indices)).map_err(data_error)),
+            })
+        }
+
+        fn geographic_indices_for(
+            &mut self,
+            locality: String,
+            on: t::Date,
+        ) -> wasmtime::Result<Result<Option<r::GeographicIndices>, r::DataError>> {
+            let answer = latest::geographic_indices_for(self, &locality, date_to_latest(on))?;
+            Ok(answer.map(|i| i.map(indices)).map_err(data_error))
+        }
+    }
 
     impl self::payrules::policy::diagnostics::Host for SandboxState {
         fn panicked(&mut self, message: String) -> wasmtime::Result<()> {
