@@ -13,6 +13,7 @@ const RELEASED: &[(&str, &str)] = &[
     ("wit/since_v0.2.0/policy.wit", "910132af70e578fd59984b3a12ac32f68e44f57b502012c89d6c9f507facebc8"),
     ("wit/since_v0.3.0/policy.wit", "7c1ec0654955e099ff1c80792ff58477f2e886544b63aa9ef9267f4a71c2e16d"),
     ("wit/since_v0.4.0/policy.wit", "68ccdd4d571a2b68546666d3fdb630d442c8d91e655628b999e94e9e5623b1ed"),
+    ("wit/since_v0.5.0/policy.wit", "99b8d9c573ffd8a02dbb1d836fdf489fd0299ba858df0f81f7e505ade5ec2aa7"),
 ];
 
 #[test]

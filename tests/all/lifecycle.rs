@@ -120,15 +120,18 @@ fn inspect_shows_what_a_plugin_declares_and_imports() {
     let output = payrules(&["plugin", "inspect", "target/plugins/medicare.wasm"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
+    let version = payrules_model::CONTRACT_VERSION;
     for expected in [
-        "plugin medicare@0.1.0",
-        "contract  payrules:policy@0.4.0",
-        "imports   payrules:policy/types@0.4.0, payrules:policy/reference-data@0.4.0, payrules:policy/diagnostics@0.4.0",
-        "only the contract: no WASI, no clock, no I/O",
-        "MCR-UNITS-OVER",
-        "source: CMS 100-04 ch.5 20.2",
+        "plugin medicare@0.1.0".to_owned(),
+        format!("contract  payrules:policy@{version}"),
+        format!(
+            "imports   payrules:policy/types@{version}, payrules:policy/reference-data@{version}, payrules:policy/diagnostics@{version}"
+        ),
+        "only the contract: no WASI, no clock, no I/O".to_owned(),
+        "MCR-UNITS-OVER".to_owned(),
+        "source: CMS 100-04 ch.5 20.2".to_owned(),
     ] {
-        assert!(stdout.contains(expected), "{expected}\n{stdout}");
+        assert!(stdout.contains(&expected), "{expected}\n{stdout}");
     }
     let sha = payrules_host::sha256_hex(&std::fs::read(support::built("plugins/medicare")).unwrap());
     assert!(stdout.contains(&format!("sha256    {sha}")), "{stdout}");

@@ -190,7 +190,7 @@ fn receipts_name_the_rule_set_and_plugin_and_the_same_claim_gets_the_same_outcom
     assert_eq!(receipt.rule_set, "default@2026.1");
     assert_eq!(receipt.entry, "medicare");
     assert_eq!(receipt.plugin, "medicare@0.1.0");
-    assert_eq!(receipt.contract_version, "0.4.0");
+    assert_eq!(receipt.contract_version, payrules_model::CONTRACT_VERSION);
     assert_eq!(receipt.plugin_sha256, hash(&support::built("plugins/medicare")));
     assert!(receipt.fuel_used.is_some_and(|f| f > 0));
     assert_eq!(first, second, "the same claim is answered the same way");
@@ -221,12 +221,12 @@ fn the_medicare_plugin_imports_nothing_but_the_contract_and_declares_its_rules()
     assert_eq!(
         plugin.imports,
         vec![
-            "payrules:policy/types@0.4.0".to_owned(),
-            "payrules:policy/reference-data@0.4.0".to_owned(),
-            "payrules:policy/diagnostics@0.4.0".to_owned()
+            format!("payrules:policy/types@{}", payrules_model::CONTRACT_VERSION),
+            format!("payrules:policy/reference-data@{}", payrules_model::CONTRACT_VERSION),
+            format!("payrules:policy/diagnostics@{}", payrules_model::CONTRACT_VERSION),
         ]
     );
-    assert_eq!(plugin.contract_version, "0.4.0");
+    assert_eq!(plugin.contract_version, payrules_model::CONTRACT_VERSION);
     assert_eq!(plugin.info.name, "medicare");
     let ids: Vec<&str> = plugin.info.rules.iter().map(|r| r.id.as_str()).collect();
     for id in ["MCR-UNITS-OVER", "MCR-THERAPY-MODIFIER", "MCR-BUNDLED", "MCR-CODE-INVALID", "MCR-UNTIMED-UNITS"] {

@@ -51,16 +51,17 @@ fn a_therapy_batch_is_checked_claim_by_claim_through_medicare_and_commercial() {
 
     // CMS 100-04 ch.5 20.2: 38 minutes of 97110 support 3 units, not the 4 billed.
     assert_eq!(records[0]["payer_id"], "MEDICARE");
-    assert_eq!(rule_ids(&records[0]), ["MCR-UNITS-OVER"]);
+    // An 837P cannot say how much of the deductible was met, so the payment assumes it was, and says so.
+    assert_eq!(rule_ids(&records[0]), ["MCR-UNITS-OVER", "MCR-DEDUCTIBLE-ASSUMED"]);
     assert_eq!(records[0]["outcome"]["lines"][0]["correct_units"], 3);
-    // 30 + 15 minutes billed as 2 + 1 units: nothing to say.
-    assert_eq!(rule_ids(&records[1]), Vec::<String>::new());
+    // 30 + 15 minutes billed as 2 + 1 units: nothing to say but the deductible assumption.
+    assert_eq!(rule_ids(&records[1]), ["MCR-DEDUCTIBLE-ASSUMED"]);
     // The dependent's claim routes by 2010BB to ACME-PPO, which pays 4 timed units a visit.
     assert_eq!(records[2]["payer_id"], "ACME-PPO");
     assert_eq!(rule_ids(&records[2]), ["COM-UNITS-CAP"]);
     assert_eq!(records[2]["outcome"]["lines"][1]["allowed_units"], 1);
     // No MIN= note: the 8-minute rule says it could not run rather than guess.
-    assert_eq!(rule_ids(&records[3]), ["MCR-MINUTES-MISSING"]);
+    assert_eq!(rule_ids(&records[3]), ["MCR-MINUTES-MISSING", "MCR-DEDUCTIBLE-ASSUMED"]);
     // The broken claim names its segment, element and component; the others were still checked.
     assert_eq!(records[4]["status"], "invalid-input");
     let error = records[4]["error"].as_str().unwrap();

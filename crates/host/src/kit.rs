@@ -11,7 +11,8 @@
 //!   date of service, modifiers) and `[[case]]` tables with a name, the policy
 //!   source, the lines in compact form, and what to expect. Every expectation
 //!   given is checked; those left out are not. `reading` records how an
-//!   ambiguous source was read.
+//!   ambiguous source was read. `[defaults]` may also say how much of the
+//!   year's deductible every case's patient has met (`deductible_met`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -79,6 +80,10 @@ struct Defaults {
     date: String,
     #[serde(default)]
     modifiers: Vec<String>,
+    /// The deductible already met this year, for every case whose episode
+    /// does not say; a case sets `deductible_met = "unknown"` to leave it out.
+    #[serde(default)]
+    deductible_met: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,6 +100,15 @@ struct Case {
     /// The claim's episode context, as in a claim file (dates as strings).
     #[serde(default)]
     episode: Option<serde_json::Value>,
+    /// The deductible met this year, or `unknown`; the defaults' otherwise.
+    #[serde(default)]
+    deductible_met: Option<String>,
+    /// `non-participating` for a provider outside the payer's agreement.
+    #[serde(default)]
+    participation: Option<String>,
+    /// `false` for a provider that does not accept assignment.
+    #[serde(default)]
+    accepts_assignment: Option<bool>,
     expect: Expect,
 }
 
@@ -116,6 +130,10 @@ struct CaseLine {
     /// Time blocks as `HH:MM-HH:MM`.
     #[serde(default)]
     blocks: Vec<String>,
+    /// The line's own rendering clinician's role, when not the claim's (a
+    /// second clinician, NPI 1245319599).
+    #[serde(default)]
+    role: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -305,7 +323,18 @@ fn build_claim(defaults: &Defaults, index: usize, case: &Case) -> Result<Claim, 
                 serde_json::json!({ "total": minutes, "assistant": line.assistant_minutes.unwrap_or(0) }),
             );
         }
+        if let Some(role) = &line.role {
+            value.insert("rendering_provider".into(), serde_json::json!({ "npi": "1245319599", "role": role }));
+        }
         lines.push(serde_json::Value::Object(value));
+    }
+    let mut episode = case.episode.clone();
+    let met = case.deductible_met.as_ref().or(defaults.deductible_met.as_ref()).filter(|m| *m != "unknown");
+    if let Some(met) = met {
+        let fields = episode.get_or_insert_with(|| serde_json::json!({}));
+        if let Some(fields) = fields.as_object_mut() {
+            fields.entry("deductible_met").or_insert_with(|| serde_json::json!(met));
+        }
     }
     let claim: Claim = serde_json::from_value(serde_json::json!({
         "id": format!("case-{}", index + 1),
@@ -314,7 +343,9 @@ fn build_claim(defaults: &Defaults, index: usize, case: &Case) -> Result<Claim, 
         "billing_provider": { "npi": "1234567893" },
         "rendering_provider": { "npi": "1987654328", "role": case.role.as_deref().unwrap_or("therapist") },
         "lines": lines,
-        "episode": case.episode,
+        "episode": episode,
+        "participation": case.participation.as_deref().unwrap_or("participating"),
+        "accepts_assignment": case.accepts_assignment.unwrap_or(true),
     }))
     .map_err(|e| format!("does not build a claim: {e}"))?;
     claim.validate().map_err(|e| format!("does not build a valid claim: {e}"))?;

@@ -71,7 +71,6 @@ pub enum Participation {
 
 impl Participation {
     /// Whether this is the default, a participating provider.
-    #[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
     pub fn is_participating(&self) -> bool {
         *self == Participation::Participating
     }
@@ -739,7 +738,11 @@ mod tests {
         episode.plans_of_care = vec![plan.clone()];
         assert_eq!(episode.plan_of_care(Some(Discipline::Occupational)), plan);
         let physical = episode.plan_of_care(Some(Discipline::Physical));
-        assert_eq!(physical.start, Some("2025-02-01".parse().unwrap()), "a discipline without its own plan uses the episode's");
+        assert_eq!(
+            physical.start,
+            Some("2025-02-01".parse().unwrap()),
+            "a discipline without its own plan uses the episode's"
+        );
         episode.plans_of_care.push(plan);
         assert_eq!(claim.validate().unwrap_err().field, "episode.plans_of_care[1].discipline");
         let json = serde_json::to_string(&claim).unwrap();

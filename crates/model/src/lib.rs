@@ -18,9 +18,9 @@ pub mod reference;
 pub mod units;
 
 pub use claim::{
-    Authorization, Claim, ClaimError, ClinicianRole, ClockTime, Episode, MAX_LINE_CHARGE, MAX_LINE_UNITS, Participation,
-    Patient, Payer, PayerKind, PlanOfCare, Provider, RenderingProvider, ServiceLine, SharedTime, TimeBlock,
-    TreatmentMinutes, YearToDate, shared_time,
+    Authorization, Claim, ClaimError, ClinicianRole, ClockTime, Episode, MAX_LINE_CHARGE, MAX_LINE_UNITS,
+    Participation, Patient, Payer, PayerKind, PlanOfCare, Provider, RenderingProvider, ServiceLine, SharedTime,
+    TimeBlock, TreatmentMinutes, YearToDate, shared_time,
 };
 pub use codes::{
     CodeError, CodeInfo, Diagnosis, Discipline, Modifier, ProcedureCode, UnitBasis, code_info, pack_ascii, unpack_ascii,

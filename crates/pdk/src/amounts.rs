@@ -42,6 +42,9 @@ pub struct LineAmounts {
     pub allowed: Money,
     /// What the payer pays so far (after cost sharing taken so far).
     pub payment: Money,
+    /// The part of the allowed amount the patient pays as deductible;
+    /// coinsurance is a share of the rest.
+    pub deductible: Money,
     /// The steps taken.
     pub steps: Vec<PriceStep>,
 }
@@ -49,7 +52,7 @@ pub struct LineAmounts {
 impl LineAmounts {
     /// A line priced at `allowed` by `steps`, before any cost sharing.
     pub fn new(line: u32, allowed: Money, steps: Vec<PriceStep>) -> LineAmounts {
-        LineAmounts { line, allowed, payment: allowed, steps }
+        LineAmounts { line, allowed, payment: allowed, deductible: Money::ZERO, steps }
     }
 
     /// Pays `percent`% of the allowed amount (an assistant's rate, a
@@ -62,11 +65,27 @@ impl LineAmounts {
         Ok(())
     }
 
-    /// The patient pays `percent`% of the allowed amount; the payer the rest.
-    /// `of_what` ends the step's description (e.g. `: the Medicare part`).
+    /// The patient pays what is left of the year's deductible, up to this
+    /// line's allowed amount, before any coinsurance; returns what is left of
+    /// the deductible for later lines.
+    pub fn deductible(&mut self, deductible_left: Money, what: &str) -> Result<Money, EvaluationError> {
+        let taken = deductible_left.min(self.payment).max(Money::ZERO);
+        self.payment = less(self.line, self.payment, taken, what)?;
+        self.deductible =
+            self.deductible.checked_add(taken).ok_or_else(|| impossible(self.line, what, "the amount overflows"))?;
+        if taken > Money::ZERO {
+            self.steps.push(PriceStep { description: format!("less ${taken} {what}"), amount: self.payment });
+        }
+        less(self.line, deductible_left, taken, what)
+    }
+
+    /// The patient pays `percent`% of the allowed amount, less any deductible
+    /// already taken from it; the payer the rest. `of_what` ends the step's
+    /// description (e.g. `: the Medicare part`).
     pub fn coinsurance(&mut self, percent: u32, of_what: &str) -> Result<(), EvaluationError> {
         let step = "patient coinsurance";
-        let share = crate::amounts::percent(self.line, self.allowed, percent, step)?;
+        let base = less(self.line, self.allowed, self.deductible, step)?;
+        let share = crate::amounts::percent(self.line, base, percent, step)?;
         self.payment = less(self.line, self.payment, share, step)?;
         self.steps.push(PriceStep {
             description: format!("less {percent}% patient coinsurance (${share}){of_what}"),
@@ -143,6 +162,23 @@ mod tests {
         assert_eq!(line.steps[1].description, "less 20% patient coinsurance ($17.00): the Medicare part");
         let left = line.copay(Money::from_cents(10_000), "visit copay").unwrap();
         assert_eq!((line.payment, left), (Money::ZERO, Money::from_cents(3_336)));
+    }
+
+    #[test]
+    fn the_deductible_comes_before_coinsurance_which_is_a_share_of_the_rest() {
+        // $100.00 allowed with $30.00 of the deductible left: the patient pays
+        // $30.00, then 20% of the other $70.00; the payer $56.00.
+        let mut line = LineAmounts::new(1, Money::from_cents(10_000), Vec::new());
+        let left = line.deductible(Money::from_cents(3_000), "Part B deductible").unwrap();
+        line.coinsurance(20, ": the Medicare part").unwrap();
+        assert_eq!((left, line.payment), (Money::ZERO, Money::from_cents(5_600)));
+        assert_eq!(line.steps[0].description, "less $30.00 Part B deductible");
+        assert_eq!(line.steps[1].description, "less 20% patient coinsurance ($14.00): the Medicare part");
+        // A deductible larger than the line takes all of it and carries the rest.
+        let mut small = LineAmounts::new(2, Money::from_cents(2_000), Vec::new());
+        let left = small.deductible(Money::from_cents(3_000), "Part B deductible").unwrap();
+        small.coinsurance(20, "").unwrap();
+        assert_eq!((left, small.payment), (Money::from_cents(1_000), Money::ZERO));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! NCCI edits from the host's reference tables: procedure-to-procedure pairs,
-//! one PT evaluation per date, and medically unlikely edits. Shared by every
+//! one evaluation per discipline per date, and medically unlikely edits. Shared by every
 //! policy that applies NCCI (Medicare, Medicaid), each under its own rule ids.
 
 use std::collections::BTreeSet;
@@ -17,8 +17,10 @@ pub struct NcciRules<'a> {
     pub ptp: Rule,
     /// 59 or X{EPSU} for a service in the same time block.
     pub same_block: Rule,
-    /// A second PT evaluation on a date.
+    /// A second evaluation or re-evaluation of one discipline on a date.
     pub one_evaluation: Rule,
+    /// The code families of which one code is paid per date.
+    pub evaluation_families: &'a [EvaluationFamily],
     /// Units over an MUE.
     pub mue: Rule,
     /// The tables are not granted or do not cover the date.
@@ -29,8 +31,28 @@ pub struct NcciRules<'a> {
 
 /// Modifiers that may bypass an edit whose indicator is 1.
 const BYPASS_MODIFIERS: &[&str] = &["59", "XE", "XS", "XP", "XU"];
-/// PT evaluation and re-evaluation codes: one per date of service.
-const PT_EVALUATIONS: &[&str] = &["97161", "97162", "97163", "97164"];
+/// One discipline's evaluation and re-evaluation codes, mutually exclusive
+/// on a date of service: only one of them is paid per date.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationFamily {
+    /// The discipline, as findings name it, e.g. `PT`.
+    pub discipline: String,
+    /// The family's codes.
+    pub codes: Vec<crate::model::ProcedureCode>,
+}
+
+/// The families every NCCI policy knows: PT's evaluations 97161-97163 and
+/// re-evaluation 97164, and OT's 97165-97167 and 97168 (NCCI Policy Manual
+/// ch. XI; the CPT evaluation codes since 2017). A rule set can add others,
+/// such as speech-language pathology's, under `evaluation_families`.
+pub fn default_evaluation_families() -> Vec<EvaluationFamily> {
+    let family = |discipline: &str, codes: &[&str]| EvaluationFamily {
+        discipline: discipline.to_owned(),
+        codes: codes.iter().filter_map(|c| crate::model::ProcedureCode::parse(c).ok()).collect(),
+    };
+    vec![family("PT", &["97161", "97162", "97163", "97164"]), family("OT", &["97165", "97166", "97167", "97168"])]
+}
 
 /// Applies the edits to each date of service on the claim.
 pub fn check_edits(
@@ -188,7 +210,7 @@ fn indicator(value: ModifierIndicator) -> &'static str {
     }
 }
 
-/// Only one PT evaluation or re-evaluation per date of service.
+/// Only one evaluation or re-evaluation of each discipline per date of service.
 fn check_one_evaluation(
     rules: &NcciRules<'_>,
     claim: &Claim,
@@ -196,30 +218,33 @@ fn check_one_evaluation(
     work: &mut [LineWork],
     findings: &mut Vec<Finding>,
 ) {
-    let evaluations: Vec<usize> = billed
-        .iter()
-        .copied()
-        .filter(|i| claim.lines.get(*i).is_some_and(|l| PT_EVALUATIONS.contains(&l.procedure.as_str())))
-        .collect();
-    let Some((first, rest)) = evaluations.split_first() else {
-        return;
-    };
-    let Some(kept) = claim.lines.get(*first) else {
-        return;
-    };
-    for index in rest {
-        let (Some(line), Some(state)) = (claim.lines.get(*index), work.get_mut(*index)) else {
+    for family in rules.evaluation_families {
+        let evaluations: Vec<usize> = billed
+            .iter()
+            .copied()
+            .filter(|i| claim.lines.get(*i).is_some_and(|l| family.codes.contains(&l.procedure)))
+            .collect();
+        let Some((first, rest)) = evaluations.split_first() else {
             continue;
         };
-        state.deny();
-        findings.push(
-            rules.one_evaluation.finding(Some(line.number), format!(
-                    "{} is a second PT evaluation or re-evaluation on {}; only one ({} on line {}) is paid per date",
-                    line.procedure, line.date_of_service, kept.procedure, kept.number
-                ))
-            .with_denial(rules.denials.of(&rules.one_evaluation))
-            .with_fix(line.number, FixAction::RemoveLine, Applicability::Automatic),
-        );
+        let Some(kept) = claim.lines.get(*first) else {
+            continue;
+        };
+        for index in rest {
+            let (Some(line), Some(state)) = (claim.lines.get(*index), work.get_mut(*index)) else {
+                continue;
+            };
+            state.deny();
+            findings.push(
+                rules.one_evaluation.finding(Some(line.number), format!(
+                        "{} is a second {} evaluation or re-evaluation on {}; only one ({} on line {}) is paid per date",
+                        line.procedure, family.discipline, line.date_of_service, kept.procedure, kept.number
+                    ))
+                .with_fact("discipline", &family.discipline)
+                .with_denial(rules.denials.of(&rules.one_evaluation))
+                .with_fix(line.number, FixAction::RemoveLine, Applicability::Automatic),
+            );
+        }
     }
 }
 

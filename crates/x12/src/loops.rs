@@ -8,8 +8,7 @@
 
 use payrules_model::{
     Authorization, Claim, ClaimError, ClinicianRole, Date, Diagnosis, Episode, Money, Participation, Patient, Payer,
-    PayerKind,
-    Provider, RenderingProvider, ServiceLine,
+    PayerKind, Provider, RenderingProvider, ServiceLine,
 };
 
 use crate::X12Error;
@@ -441,7 +440,8 @@ impl<'w> Walk<'w> {
         let mut lines = Vec::with_capacity(claim.lines.len());
         for line in &claim.lines {
             let lx = |message: &str| X12Error::new(line.lx, "LX", message);
-            let Some((procedure, modifiers, charge, units, pointers, _, place_of_service)) = line.service.clone() else {
+            let Some((procedure, modifiers, charge, units, pointers, _, place_of_service)) = line.service.clone()
+            else {
                 if !line.has_service {
                     problems.push(lx("the service line has no SV1 segment"));
                 }
@@ -465,7 +465,10 @@ impl<'w> Walk<'w> {
                 rendering_provider: line
                     .rendering
                     .as_ref()
-                    .filter(|r| r.npi != rendering.as_ref().map_or("", |c| c.npi.as_str()) || rendering.as_ref().is_some_and(|c| c.role != r.role))
+                    .filter(|r| {
+                        r.npi != rendering.as_ref().map_or("", |c| c.npi.as_str())
+                            || rendering.as_ref().is_some_and(|c| c.role != r.role)
+                    })
                     .map(|r| RenderingProvider { npi: r.npi.clone(), name: r.name.clone(), role: r.role }),
                 place_of_service,
             });

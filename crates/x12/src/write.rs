@@ -170,8 +170,23 @@ fn rewrite_claim<'a>(
         if !added {
             source = Some((was, segments));
         }
+        // An added line is the same service by the same clinician: it keeps
+        // its source's 2420A rendering provider, which follows the note.
+        let mut rendering: Vec<Cow<'a, str>> = Vec::new();
+        let mut in_rendering = false;
         for index in segments {
             let Some(segment) = all.get(*index) else { continue };
+            if added {
+                in_rendering = match segment.id {
+                    "NM1" => segment.element(1) == "82",
+                    "PRV" | "REF" => in_rendering,
+                    _ => false,
+                };
+                if in_rendering {
+                    rendering.push(Cow::Borrowed(segment.raw));
+                    continue;
+                }
+            }
             match segment.id {
                 "LX" => out.push(Cow::Owned(set_element(segment, &[(1, (position + 1).to_string())], delimiters))),
                 "SV1" if added || service_changed(was, line) => {
@@ -192,6 +207,7 @@ fn rewrite_claim<'a>(
         if added && let Some(note) = format_line_time(line.minutes, &line.time_blocks) {
             out.push(Cow::Owned(join("NTE", &[Cow::Borrowed("ADD"), Cow::Owned(note)], delimiters)));
         }
+        out.append(&mut rendering);
     }
     Ok(out)
 }

@@ -120,12 +120,6 @@ const MUTATIONS: &[(&str, &str, &str, &str)] = &[
         "segment 21 (`CLM`) element 5-1: `1` is not a two-digit place of service",
     ),
     (
-        "a line with its own place of service",
-        "SV1*HC:97530:GP*50*UN*1***1:2",
-        "SV1*HC:97530:GP*50*UN*1*12**1:2",
-        "segment 32 (`SV1`) element 5: the line's place of service 12 differs",
-    ),
-    (
         "a date range",
         "DTP*472*D8*20240110~\nSE",
         "DTP*472*RD8*20240110-20240112~\nSE",
@@ -168,10 +162,16 @@ const MUTATIONS: &[(&str, &str, &str, &str)] = &[
         "segment 14 (`HL`): the patient's date of birth (DMG02 of 2010BA or 2010CA) is missing",
     ),
     (
-        "a line rendered by someone else (2420A)",
+        "a line's own clinician (2420A) with a bad NPI",
         "DTP*472*D8*20240110~\nSE",
-        "DTP*472*D8*20240110~\nNM1*82*1*ROE*ANN****XX*1234567893~\nSE",
-        "segment 34 (`NM1`) element 9: line rendering provider 1234567893 (2420A) differs from the claim's 1245319599",
+        "DTP*472*D8*20240110~\nNM1*82*1*ROE*ANN****XX*1234567890~\nSE",
+        "segment 34 (`NM1`) element 9: `1234567890` is not a valid ten-digit NPI",
+    ),
+    (
+        "a line place of service (SV105) that is not a code",
+        "SV1*HC:97530:GP*50*UN*1***1:2",
+        "SV1*HC:97530:GP*50*UN*1*1**1:2",
+        "segment 32 (`SV1`) element 5: `1` is not a two-digit place-of-service code",
     ),
     // pyx12 accepts the rest.
     (
@@ -193,6 +193,36 @@ const MUTATIONS: &[(&str, &str, &str, &str)] = &[
         "segment 32 (`SV1`) element 7: pointer 3 does not name one of the claim's 2 diagnoses",
     ),
 ];
+
+#[test]
+fn a_line_of_another_clinician_and_place_keeps_its_own() {
+    // Line 3 furnished by a PTA (2420A with the PTA taxonomy) in the
+    // patient's home (SV105 12), lines 1 and 2 by the claim's PT in the office.
+    let text = MINIMAL
+        .replace("SV1*HC:97530:GP*50*UN*1***1:2", "SV1*HC:97530:GP*50*UN*1*12**1:2")
+        .replace(
+            "DTP*472*D8*20240110~\nSE",
+            "DTP*472*D8*20240110~\nNM1*82*1*ROE*ANN****XX*1234567893~\nPRV*PE*PXC*225200000X~\nSE",
+        )
+        .replace("SE*32*0001", "SE*34*0001")
+        .replace("*11:B:1*Y*A*Y*Y", "*11:B:1*Y*C*Y*Y");
+    let reads = read_claims(&read_document(&text).unwrap());
+    let claim = reads.into_iter().next().unwrap().claim.unwrap();
+    assert_eq!(claim.rendering_provider.npi, "1245319599");
+    assert!(claim.lines[0].rendering_provider.is_none() && claim.lines[0].place_of_service.is_none());
+    let line = &claim.lines[2];
+    let rendering = line.rendering_provider.as_ref().unwrap();
+    assert_eq!((rendering.npi.as_str(), rendering.role), ("1234567893", ClinicianRole::Assistant));
+    assert_eq!(line.place_of_service.as_deref(), Some("12"));
+    assert_eq!(claim.rendering_for(line).role, ClinicianRole::Assistant);
+    assert!(!claim.accepts_assignment, "CLM07 C: assignment not accepted");
+    // Written back, the claim reads the same.
+    let options = payrules_x12::ComposeOptions::new(payrules_model::Date::new(2025, 3, 14).unwrap());
+    let written = payrules_x12::compose_837p(std::slice::from_ref(&claim), &options);
+    let again = read_claims(&read_document(&written).unwrap()).into_iter().next().unwrap().claim.unwrap();
+    assert_eq!(again.lines, claim.lines);
+    assert_eq!(again.accepts_assignment, claim.accepts_assignment);
+}
 
 #[test]
 fn each_defect_is_reported_where_it_is() {

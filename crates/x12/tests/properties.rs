@@ -59,22 +59,24 @@ fn line(diagnoses: usize) -> impl Strategy<Value = ServiceLine> {
         // A line's own clinician (2420A) and place of service (SV105).
         (proptest::option::of((npi(), proptest::option::of(name()), any::<bool>())), proptest::option::of("[0-9]{2}")),
     )
-        .prop_map(|(date, code, modifiers, units, pointers, cents, minutes, time_blocks, (rendering, place))| ServiceLine {
-            number: 0,
-            date_of_service: date,
-            procedure: ProcedureCode::parse(code).unwrap(),
-            modifiers: modifiers.into_iter().map(|m| Modifier::parse(m).unwrap()).collect(),
-            units,
-            diagnosis_pointers: pointers,
-            charge: Money::from_cents(cents),
-            minutes,
-            time_blocks,
-            rendering_provider: rendering.map(|(npi, name, assistant)| RenderingProvider {
-                npi,
-                name,
-                role: if assistant { ClinicianRole::Assistant } else { ClinicianRole::Therapist },
-            }),
-            place_of_service: place,
+        .prop_map(|(date, code, modifiers, units, pointers, cents, minutes, time_blocks, (rendering, place))| {
+            ServiceLine {
+                number: 0,
+                date_of_service: date,
+                procedure: ProcedureCode::parse(code).unwrap(),
+                modifiers: modifiers.into_iter().map(|m| Modifier::parse(m).unwrap()).collect(),
+                units,
+                diagnosis_pointers: pointers,
+                charge: Money::from_cents(cents),
+                minutes,
+                time_blocks,
+                rendering_provider: rendering.map(|(npi, name, assistant)| RenderingProvider {
+                    npi,
+                    name,
+                    role: if assistant { ClinicianRole::Assistant } else { ClinicianRole::Therapist },
+                }),
+                place_of_service: place,
+            }
         })
 }
 
@@ -108,36 +110,38 @@ fn claim() -> impl Strategy<Value = Claim> {
             let lines = proptest::collection::vec(line(diagnoses.len()), 1..=6);
             (Just((id, payer, patient, billing, rendering, place, diagnoses, episode)), lines)
         })
-        .prop_map(|((id, payer, patient, billing, rendering, place, diagnoses, (episode, accepts_assignment)), mut lines)| {
-            let role = if rendering.2 { ClinicianRole::Assistant } else { ClinicianRole::Therapist };
-            for (index, line) in lines.iter_mut().enumerate() {
-                line.number = index as u32 + 1;
-                // An 837P names a line's clinician and place only where they differ from the claim's.
-                if line.rendering_provider.as_ref().is_some_and(|r| r.npi == rendering.0 && r.role == role) {
-                    line.rendering_provider = None;
+        .prop_map(
+            |((id, payer, patient, billing, rendering, place, diagnoses, (episode, accepts_assignment)), mut lines)| {
+                let role = if rendering.2 { ClinicianRole::Assistant } else { ClinicianRole::Therapist };
+                for (index, line) in lines.iter_mut().enumerate() {
+                    line.number = index as u32 + 1;
+                    // An 837P names a line's clinician and place only where they differ from the claim's.
+                    if line.rendering_provider.as_ref().is_some_and(|r| r.npi == rendering.0 && r.role == role) {
+                        line.rendering_provider = None;
+                    }
+                    if line.place_of_service.as_deref() == Some(place.as_str()) {
+                        line.place_of_service = None;
+                    }
                 }
-                if line.place_of_service.as_deref() == Some(place.as_str()) {
-                    line.place_of_service = None;
+                Claim {
+                    id,
+                    payer: Payer { id: payer.0, name: payer.1, kind: payer.2 },
+                    patient: Patient { id: patient.0, birth_date: patient.1 },
+                    billing_provider: Provider { npi: billing.0, name: billing.1 },
+                    rendering_provider: RenderingProvider {
+                        npi: rendering.0,
+                        name: rendering.1,
+                        role: if rendering.2 { ClinicianRole::Assistant } else { ClinicianRole::Therapist },
+                    },
+                    place_of_service: place,
+                    diagnoses: diagnoses.iter().map(|d| Diagnosis::parse(d).unwrap()).collect(),
+                    lines,
+                    episode,
+                    participation: payrules_model::Participation::Participating,
+                    accepts_assignment,
                 }
-            }
-            Claim {
-                id,
-                payer: Payer { id: payer.0, name: payer.1, kind: payer.2 },
-                patient: Patient { id: patient.0, birth_date: patient.1 },
-                billing_provider: Provider { npi: billing.0, name: billing.1 },
-                rendering_provider: RenderingProvider {
-                    npi: rendering.0,
-                    name: rendering.1,
-                    role: if rendering.2 { ClinicianRole::Assistant } else { ClinicianRole::Therapist },
-                },
-                place_of_service: place,
-                diagnoses: diagnoses.iter().map(|d| Diagnosis::parse(d).unwrap()).collect(),
-                lines,
-                episode,
-                participation: payrules_model::Participation::Participating,
-                accepts_assignment,
-            }
-        })
+            },
+        )
 }
 
 fn fix() -> impl Strategy<Value = (usize, FixAction)> {

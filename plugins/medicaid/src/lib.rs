@@ -61,7 +61,7 @@ const NCCI_SAME_BLOCK: Rule = Rule::new(
 const ONE_EVALUATION: Rule = Rule::new(
     "MCD-ONE-EVALUATION",
     Severity::Error,
-    "More than one PT evaluation or re-evaluation on a date",
+    "More than one evaluation or re-evaluation of one discipline (PT 97161-97164, OT 97165-97168) on a date",
     "NCCI Policy Manual ch. XI",
 )
 .denies("CO-236");
@@ -109,9 +109,14 @@ pub struct MedicaidConfig {
     /// The state fee schedule: allowed amount per unit, by code.
     #[serde(default)]
     pub fee_schedule: BTreeMap<ProcedureCode, Money>,
-    /// A copay per visit, taken from the first paid line.
+    /// A copay per visit, taken once per date of service from that date's
+    /// first paid lines.
     #[serde(default)]
     pub copay_per_visit: Money,
+    /// Code families of which one is paid per date: each discipline's
+    /// evaluations and re-evaluation. PT's and OT's when omitted.
+    #[serde(default = "payrules_pdk::ncci::default_evaluation_families")]
+    pub evaluation_families: Vec<payrules_pdk::ncci::EvaluationFamily>,
     /// How the state reports each rule's denial, e.g. `MCD-PRIOR-AUTH = "CO-197"`.
     #[serde(default)]
     pub denials: BTreeMap<String, String>,
@@ -158,6 +163,7 @@ const STEPS: &[Step<Medicaid>] = &[
             ptp: NCCI_PTP,
             same_block: NCCI_SAME_BLOCK,
             one_evaluation: ONE_EVALUATION,
+            evaluation_families: &p.config.evaluation_families,
             mue: MUE,
             unavailable: NCCI_UNAVAILABLE,
             denials: &p.denials,
@@ -181,10 +187,17 @@ const STEPS: &[Step<Medicaid>] = &[
         Ok(())
     }),
     Step::new(Stage::Pricing, "state fee schedule", |p, ev| p.price(ev)),
-    Step::new(Stage::CostSharing, "visit copay", |p, ev| {
-        let mut copay_left = p.config.copay_per_visit;
-        ev.each_priced(|amounts, _| {
-            copay_left = amounts.copay(copay_left, "visit copay")?;
+    // A visit is a date of service: a claim of several visits pays the copay
+    // once for each date, out of that date's lines.
+    Step::new(Stage::CostSharing, "visit copay, once per date of service", |p, ev| {
+        let claim = ev.claim;
+        let mut copay_left: BTreeMap<payrules_pdk::Date, Money> = BTreeMap::new();
+        ev.each_priced(|amounts, index| {
+            let Some(date) = claim.lines.get(index).map(|l| l.date_of_service) else {
+                return Ok(());
+            };
+            let left = copay_left.entry(date).or_insert(p.config.copay_per_visit);
+            *left = amounts.copay(*left, &format!("visit copay for {date}"))?;
             Ok(())
         })
     }),

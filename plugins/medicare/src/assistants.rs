@@ -2,7 +2,7 @@
 //! CO (with GO), under the de minimis standard.
 
 use payrules_pdk::model::units::UNIT_MINUTES;
-use payrules_pdk::model::{ClinicianRole, Discipline};
+use payrules_pdk::model::{ClinicianRole, Discipline, UnitBasis, code_info};
 use payrules_pdk::{AddedLine, Applicability, Claim, Finding, FixAction, ServiceLine, Severity};
 
 use crate::config::Settings;
@@ -25,9 +25,11 @@ pub fn has_assistant_modifier(line: &ServiceLine) -> bool {
 }
 
 /// The assistant's share of the line's minutes is over the de minimis share,
-/// or the whole claim was rendered by an assistant.
+/// or the line was rendered by an assistant (its own 2420A clinician, else
+/// the claim's). For a service-based code the share is of the service's
+/// total time too: the standard is about minutes, not 15-minute units.
 fn over_de_minimis(settings: &Settings, claim: &Claim, line: &ServiceLine) -> Option<bool> {
-    if claim.rendering_provider.role == ClinicianRole::Assistant {
+    if claim.rendering_for(line).role == ClinicianRole::Assistant {
         return Some(true);
     }
     let minutes = line.minutes?;
@@ -53,9 +55,13 @@ pub fn check_assistants(settings: &Settings, claim: &Claim, work: &[LineWork], f
             |m| format!("{} of {} minutes", m.assistant, m.total),
         );
         let present = has_assistant_modifier(line);
-        // Where both clinicians furnished the code, the unit assignment decides
-        // which units are the assistant's; the line-level share decides otherwise.
-        let over = match split_units(line, state.correct) {
+        // Where both clinicians furnished a timed code, the unit assignment
+        // decides which units are the assistant's; the line-level share
+        // decides otherwise, and always for a service-based code, whose one
+        // unit cannot be split.
+        let timed = code_info(&line.procedure).is_some_and(|info| info.basis == UnitBasis::Timed15);
+        let split = if timed { split_units(line, state.correct) } else { None };
+        let over = match split {
             Some(split) if split.assistant > 0 && split.therapist > 0 => {
                 findings.push(split_finding(line, modifier, split, present));
                 continue;

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use payrules_pdk::model::{ProcedureCode, code_info};
+use payrules_pdk::ncci::{EvaluationFamily, default_evaluation_families};
 use payrules_pdk::rvu_pricing::{Dated, DatedFactor, RvuPricing, parse_factors};
 use payrules_pdk::{ConfigError, Date, Denials, Money};
 use serde::Deserialize;
@@ -57,6 +58,33 @@ pub struct MedicareConfig {
     /// The sequestration cut of the Medicare-paid part, by date of service.
     #[serde(default)]
     pub sequestration: Vec<DatedPercent>,
+    /// Code families of which one is paid per date: each discipline's
+    /// evaluations and re-evaluation. PT's and OT's when omitted.
+    #[serde(default = "default_evaluation_families")]
+    pub evaluation_families: Vec<EvaluationFamily>,
+    /// The Part B annual deductible by calendar year of service, applied
+    /// before coinsurance. A year without one is reported, and its payment
+    /// assumes the deductible was met.
+    #[serde(default)]
+    pub deductibles: BTreeMap<u16, Money>,
+    /// What a non-participating provider is paid, in percent of the fee
+    /// schedule amount.
+    #[serde(default = "default_non_participating")]
+    pub non_participating_percent: u32,
+    /// The limiting charge, in percent of the non-participating amount.
+    #[serde(default = "default_limiting_charge")]
+    pub limiting_charge_percent: u32,
+}
+
+/// 95% of the participating amount: SSA 1848(a)(3); 42 CFR 414.20 ([S] in
+/// the reference), so it is configuration with this default.
+fn default_non_participating() -> u32 {
+    95
+}
+
+/// 115% of the non-participating amount: SSA 1848(g)(2)(C); 42 CFR 414.48.
+fn default_limiting_charge() -> u32 {
+    115
 }
 
 /// Physician fee schedule pricing as configured.
@@ -134,6 +162,14 @@ pub struct Settings {
     pub pricing: Option<RvuPricing>,
     /// Sequestration percentages by date.
     pub sequestration: Vec<Dated<u32>>,
+    /// Evaluation code families, one paid per date.
+    pub evaluation_families: Vec<EvaluationFamily>,
+    /// Part B deductible by year.
+    pub deductibles: BTreeMap<u16, Money>,
+    /// Non-participating payment, percent of the fee schedule amount.
+    pub non_participating_percent: u32,
+    /// Limiting charge, percent of the non-participating amount.
+    pub limiting_charge_percent: u32,
 }
 
 impl Settings {
@@ -156,6 +192,7 @@ impl TryFrom<MedicareConfig> for Settings {
             ("kx_early_percent", config.kx_early_percent),
             ("assistant_de_minimis_percent", config.assistant_de_minimis_percent),
             ("assistant_payment_percent", config.assistant_payment_percent),
+            ("non_participating_percent", config.non_participating_percent),
         ] {
             ConfigError::check_percent(field, value)?;
         }
@@ -177,6 +214,17 @@ impl TryFrom<MedicareConfig> for Settings {
             sequestration.push(Dated { from: period.from, to: period.to, value: period.percent });
         }
         check_ranges("sequestration", &sequestration)?;
+        if config.limiting_charge_percent < 100 {
+            return Err(ConfigError::new(
+                "limiting_charge_percent",
+                "a limiting charge is at least the amount it limits (100% or more)",
+            ));
+        }
+        for (year, deductible) in &config.deductibles {
+            if *deductible < Money::ZERO {
+                return Err(ConfigError::new(format!("deductibles.{year}"), "a deductible cannot be negative"));
+            }
+        }
         for (year, threshold) in &config.kx_thresholds {
             if *threshold <= Money::ZERO {
                 return Err(ConfigError::new(format!("kx_thresholds.{year}"), "a threshold must be positive"));
@@ -210,6 +258,10 @@ impl TryFrom<MedicareConfig> for Settings {
             assistant_payment_from: config.assistant_payment_from,
             pricing,
             sequestration,
+            evaluation_families: config.evaluation_families,
+            deductibles: config.deductibles,
+            non_participating_percent: config.non_participating_percent,
+            limiting_charge_percent: config.limiting_charge_percent,
         })
     }
 }

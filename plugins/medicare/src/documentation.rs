@@ -1,6 +1,7 @@
 //! Documentation the plan of care needs: progress reports, certification,
 //! functional goals (Medicare Benefit Policy Manual, Pub 100-02 ch.15 220).
 
+use payrules_pdk::model::{Discipline, PlanOfCare};
 use payrules_pdk::{Claim, Date, Finding};
 
 use crate::rules;
@@ -12,38 +13,69 @@ const CERTIFICATION_DAYS: i64 = 90;
 /// An initial certification is timely within 30 days of the first treatment.
 const TIMELY_CERTIFICATION_DAYS: i64 = 30;
 
-/// Checks the episode context, when the claim carries one.
+/// Checks the episode context, when the claim carries one: each
+/// discipline's plan of care when the episode lists plans by discipline,
+/// else the one episode-wide plan.
 pub fn check_documentation(claim: &Claim, findings: &mut Vec<Finding>) {
     let Some(episode) = &claim.episode else {
         return;
     };
-    let Some(last_visit) = claim.lines.iter().map(|l| l.date_of_service).max() else {
+    if episode.plans_of_care.is_empty() {
+        let Some(last_visit) = claim.lines.iter().map(|l| l.date_of_service).max() else {
+            return;
+        };
+        check_plan(&episode.plan_of_care(None), None, last_visit, findings);
         return;
-    };
-    if let Some(days) = episode.treatment_days_since_progress_report
+    }
+    for discipline in [Discipline::Physical, Discipline::Occupational, Discipline::SpeechLanguage] {
+        let last_visit = claim
+            .lines
+            .iter()
+            .filter(|l| l.modifiers.iter().find_map(Discipline::from_modifier) == Some(discipline))
+            .map(|l| l.date_of_service)
+            .max();
+        if let Some(last_visit) = last_visit {
+            check_plan(&episode.plan_of_care(Some(discipline)), Some(discipline), last_visit, findings);
+        }
+    }
+}
+
+/// The checks of one plan of care; `discipline` names it in the findings
+/// when the episode has plans by discipline.
+fn check_plan(plan: &PlanOfCare, discipline: Option<Discipline>, last_visit: Date, findings: &mut Vec<Finding>) {
+    let mut found = Vec::new();
+    if let Some(days) = plan.treatment_days_since_progress_report
         && days > PROGRESS_REPORT_DAYS
     {
-        findings.push(
+        found.push(
             rules::PROGRESS_REPORT_DUE.finding(None, format!(
                     "this is treatment day {days} since the last progress report; one is due at least every {PROGRESS_REPORT_DAYS} treatment days"
                 ))
             .with_fact("treatment days since the last report", days),
         );
     }
-    if let Some(start) = episode.plan_of_care_start {
-        check_certification(
-            episode.plan_of_care_certified,
-            episode.plan_of_care_recertified,
-            start,
-            last_visit,
-            findings,
-        );
+    if let Some(start) = plan.start {
+        check_certification(plan.certified, plan.recertified, start, last_visit, &mut found);
     }
-    if episode.functional_goals_documented == Some(false) {
-        findings.push(rules::GOALS_MISSING.finding(
+    if plan.functional_goals_documented == Some(false) {
+        found.push(rules::GOALS_MISSING.finding(
             None,
             "the plan of care documents no functional goals; long-term goals and progress toward each are required",
         ));
+    }
+    for finding in found {
+        findings.push(match discipline {
+            Some(d) => finding.with_fact("plan of care", name(d)),
+            None => finding,
+        });
+    }
+}
+
+fn name(discipline: Discipline) -> &'static str {
+    match discipline {
+        Discipline::Physical => "physical therapy (GP)",
+        Discipline::Occupational => "occupational therapy (GO)",
+        Discipline::SpeechLanguage => "speech-language pathology (GN)",
     }
 }
 

@@ -10,13 +10,18 @@
 //!   not recognise, such as 97014, billed as their replacement.
 //! - CQ/CO for services an assistant furnished beyond the de minimis share,
 //!   paid at the configured percentage.
+//! - Liability modifiers: GY and GZ lines denied (patient and provider
+//!   liable), GA moving a medical-necessity denial to the patient.
 //! - The therapy (KX) threshold and the targeted medical review threshold.
+//! - Non-participating providers at 95%, and the limiting charge.
+//! - The Part B deductible before coinsurance, and sequestration.
 //! - Plan-of-care documentation: progress reports, certification, goals.
 //! - Expected allowed amount and payment from the configured fee schedule.
 
 mod assistants;
 mod config;
 mod documentation;
+mod liability;
 mod lines;
 mod pricing;
 mod rules;
@@ -64,11 +69,16 @@ const STEPS: &[Step<Medicare>] = &[
         lines::check_codes(&p.settings, ev.claim, &mut ev.work, &mut ev.findings);
         Ok(())
     }),
+    Step::new(Stage::Codes, "liability modifiers: GA, GY, GZ", |p, ev| {
+        liability::check_liability(&p.settings, ev);
+        Ok(())
+    }),
     Step::new(Stage::Bundling, "NCCI edits", |p, ev| {
         let ncci = NcciRules {
             ptp: rules::NCCI_PTP,
             same_block: rules::NCCI_SAME_BLOCK,
             one_evaluation: rules::ONE_EVALUATION,
+            evaluation_families: &p.settings.evaluation_families,
             mue: rules::MUE,
             unavailable: rules::NCCI_UNAVAILABLE,
             denials: &p.settings.denials,

@@ -2,15 +2,19 @@
 //!
 //! The base amount comes from relative values when the rule set configures
 //! RVU pricing, else from the flat fee schedule. Then, in this order: the
-//! multiple-procedure payment reduction (inside the RVU amount), the CQ/CO
-//! assistant percentage, the patient's coinsurance, and sequestration of the
-//! Medicare-paid part.
+//! multiple-procedure payment reduction (inside the RVU amount), the
+//! non-participating provider's 95%, the CQ/CO assistant percentage, the
+//! Part B deductible, the patient's coinsurance of the rest, and
+//! sequestration of the Medicare-paid part.
 
 use payrules_pdk::amounts::{self, LineAmounts, Unpriced};
 use payrules_pdk::pipeline::Evaluation;
 use payrules_pdk::rvu_pricing::{BaseAmount, on_date, priced, rvu_amounts};
 use payrules_pdk::work::LineWork;
-use payrules_pdk::{Claim, EvaluationError, PriceStep};
+use std::collections::BTreeMap;
+
+use payrules_pdk::model::Participation;
+use payrules_pdk::{Claim, EvaluationError, Finding, Money, PriceStep, ServiceLine};
 
 use crate::assistants::has_assistant_modifier;
 use crate::config::Settings;
@@ -28,27 +32,97 @@ pub fn price_lines(settings: &Settings, ev: &mut Evaluation<'_>) -> Result<(), E
     for ((line, slot), base) in ev.claim.lines.iter().zip(&mut ev.amounts).zip(bases) {
         let Some(BaseAmount { amount, steps }) = base else { continue };
         let mut priced = LineAmounts::new(line.number, amount, steps);
+        if ev.claim.participation == Participation::NonParticipating {
+            let percent = settings.non_participating_percent;
+            priced.rate(percent, format!("non-participating provider: {percent}% of the fee schedule amount"))?;
+        }
         if has_assistant_modifier(line) && settings.assistant_payment_applies(line.date_of_service) {
             let percent = settings.assistant_payment_percent;
             priced.rate(percent, format!("CQ/CO: furnished in whole or in part by an assistant, {percent}%"))?;
+        }
+        if ev.claim.participation == Participation::NonParticipating && !ev.claim.accepts_assignment {
+            check_limiting_charge(settings, line, &priced, &mut ev.findings)?;
         }
         *slot = priced;
     }
     Ok(())
 }
 
-/// The patient's coinsurance, then sequestration of the Medicare-paid part,
-/// on each line still paid.
+/// An unassigned claim from a non-participating provider may not charge
+/// more than the limiting charge: 115% of the amount Medicare allows it.
+fn check_limiting_charge(
+    settings: &Settings,
+    line: &ServiceLine,
+    priced: &LineAmounts,
+    findings: &mut Vec<Finding>,
+) -> Result<(), EvaluationError> {
+    let percent = settings.limiting_charge_percent;
+    let limit = amounts::percent(line.number, priced.allowed, percent, "limiting charge")?;
+    if line.charge > limit {
+        findings.push(
+            rules::LIMITING_CHARGE
+                .finding(
+                    Some(line.number),
+                    format!(
+                        "{} is charged ${}, over its ${limit} limiting charge ({percent}% of the ${} non-participating amount); the patient may not be billed the excess",
+                        line.procedure, line.charge, priced.allowed
+                    ),
+                )
+                .with_fact("charge", format!("${}", line.charge))
+                .with_fact("limiting charge", format!("${limit}")),
+        );
+    }
+    Ok(())
+}
+
+/// The Part B deductible, the patient's coinsurance of the rest, then
+/// sequestration of the Medicare-paid part, on each line still paid.
+///
+/// The deductible met before this claim applies to the benefit year of the
+/// claim's first date of service; lines in another year, or a year with no
+/// configured deductible, are paid as though it was met, and say so.
 pub fn cost_sharing(settings: &Settings, ev: &mut Evaluation<'_>) -> Result<(), EvaluationError> {
     let claim = ev.claim;
+    let first_year = claim.first_date_of_service().map(|d| d.year());
+    let met = claim.episode.as_ref().and_then(|e| e.deductible_met);
+    let mut left: BTreeMap<u16, Money> = BTreeMap::new();
+    let mut assumed: BTreeMap<u16, (u32, &'static str)> = BTreeMap::new();
     ev.each_priced(|amounts, index| {
+        let Some(line) = claim.lines.get(index) else { return Ok(()) };
+        let year = line.date_of_service.year();
+        match (settings.deductibles.get(&year), met) {
+            (Some(deductible), Some(met)) if Some(year) == first_year => {
+                let remaining = left
+                    .entry(year)
+                    .or_insert_with(|| deductible.checked_sub(met).unwrap_or(Money::ZERO).max(Money::ZERO));
+                *remaining = amounts.deductible(*remaining, &format!("Part B deductible ({year}, ${deductible})"))?;
+            }
+            (None, _) => {
+                assumed.entry(year).or_insert((line.number, "no Part B deductible is configured for the year"));
+            }
+            (Some(_), _) => {
+                assumed
+                    .entry(year)
+                    .or_insert((line.number, "the claim does not say how much of the year's deductible was met"));
+            }
+        }
         amounts.coinsurance(settings.coinsurance_percent, ": the Medicare part")?;
-        let date = claim.lines.get(index).map(|l| l.date_of_service);
-        if let Some(percent) = date.and_then(|date| on_date(&settings.sequestration, date)) {
+        if let Some(percent) = on_date(&settings.sequestration, line.date_of_service) {
             amounts.payment_cut(percent, "sequestration of the Medicare part")?;
         }
         Ok(())
-    })
+    })?;
+    for (year, (line, why)) in assumed {
+        ev.findings.push(
+            rules::DEDUCTIBLE_ASSUMED
+                .finding(
+                    Some(line),
+                    format!("the expected payment assumes the {year} Part B deductible was met: {why}"),
+                )
+                .with_fact("benefit year", year),
+        );
+    }
+    Ok(())
 }
 
 /// Units times the configured amount per unit.

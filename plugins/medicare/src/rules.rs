@@ -4,7 +4,8 @@
 //! Denial sources (docs/sources.md, denial codes): a missing therapy
 //! modifier is CO-4 (appealwin, codingahead); a status-B bundled code is
 //! reported with B15 and remark M15 (Palmetto); a line over the therapy
-//! threshold without KX is PR-119 (Palmetto 2022); an NCCI column 2 denial is
+//! threshold without KX is reason 119 (Palmetto 2022), CO without an ABN and
+//! PR with GA; a GZ line is CO-50 (MM7228); an NCCI column 2 denial is
 //! CO-236 (First Coast, learnmedicarebilling; some payers use CO-97); units
 //! over an MUE are CO-151 with N362 (CGS). A rule set may override any of
 //! them under `denials`.
@@ -45,6 +46,13 @@ pub const UNITS_ALLOCATION: Rule = Rule::new(
     Severity::Warning,
     "A leftover unit billed on a code with fewer leftover minutes than another",
     "CMS 100-04 ch.5 20.2 ex.1 and ex.3",
+);
+/// Two timed services in the same minutes.
+pub const TIME_OVERLAP: Rule = Rule::new(
+    "MCR-TIME-OVERLAP",
+    Severity::Warning,
+    "Two timed services recorded in the same minutes; the shared minutes count once toward the day's total",
+    "CMS 100-04 ch.5 20.2; NCCI Policy Manual ch. XI",
 );
 /// Timed code without minutes.
 pub const MINUTES_MISSING: Rule = Rule::new(
@@ -126,13 +134,16 @@ pub const ASSISTANT_OVER_REDUCED: Rule = Rule::new(
     "CMS CQ/CO billing examples (CY2022 unit assignment)",
 );
 /// Over the threshold without KX.
+///
+/// It is a medical-necessity denial: the provider is liable (CO) unless GA
+/// says an ABN is on file, which moves it to the patient (PR).
 pub const KX_MISSING: Rule = Rule::new(
     "MCR-KX-MISSING",
     Severity::Error,
     "A line takes the year's therapy total over the threshold without KX",
-    "CMS 100-04 ch.5 10.3.3; BBA 2018 50202",
+    "CMS 100-04 ch.5 10.3.3; BBA 2018 50202; CMS 100-04 ch.30 (ABN liability)",
 )
-.denies("PR-119");
+.denies("CO-119");
 /// KX far under the threshold.
 pub const KX_EARLY: Rule = Rule::new(
     "MCR-KX-EARLY",
@@ -204,11 +215,11 @@ pub const NCCI_SAME_BLOCK: Rule = Rule::new(
     "59 or an X modifier claims a distinct service done in the same time block",
     "CMS modifier 59 article",
 );
-/// Two PT evaluations on one date.
+/// Two evaluations of one discipline on one date.
 pub const ONE_EVALUATION: Rule = Rule::new(
     "MCR-ONE-EVALUATION",
     Severity::Error,
-    "More than one PT evaluation or re-evaluation on a date of service",
+    "More than one evaluation or re-evaluation of one discipline (PT 97161-97164, OT 97165-97168) on a date of service",
     "NCCI Policy Manual ch. XI",
 )
 .denies("CO-236");
@@ -224,9 +235,49 @@ pub const NCCI_UNAVAILABLE: Rule = Rule::new(
     "rule set [data]",
 );
 
+/// GY: statutorily excluded, the patient liable.
+pub const GY_EXCLUDED: Rule = Rule::new(
+    "MCR-GY-EXCLUDED",
+    Severity::Warning,
+    "GY: the service is statutorily excluded or not a Medicare benefit; the line is denied and the patient is liable",
+    "CMS 100-04 ch.1 60 (GY); CMS 100-04 ch.30 20",
+)
+.denies("PR-96");
+/// GZ: expected denial without an ABN, the provider liable.
+pub const GZ_NO_ABN: Rule = Rule::new(
+    "MCR-GZ-NO-ABN",
+    Severity::Warning,
+    "GZ: expected to be denied as not reasonable and necessary, with no ABN; the line is denied and the provider is liable",
+    "CMS MLN MM7228 (CR 7228, dates of service from 2011-07-01)",
+)
+.denies("CO-50");
+/// Liability modifiers that contradict each other on one line.
+pub const LIABILITY_PAIR: Rule = Rule::new(
+    "MCR-LIABILITY-PAIR",
+    Severity::Error,
+    "Contradictory liability modifiers on one line: GA with GZ, or KX with GA",
+    "CMS 100-04 ch.1 60",
+)
+.denies("CO-4");
+/// The Part B deductible could not be applied.
+pub const DEDUCTIBLE_ASSUMED: Rule = Rule::new(
+    "MCR-DEDUCTIBLE-ASSUMED",
+    Severity::Info,
+    "The expected payment assumes the Part B deductible was met: the amount met this year, or the year's deductible, is unknown",
+    "SSA 1833(b); 42 CFR 410.160",
+);
+/// Over the limiting charge.
+pub const LIMITING_CHARGE: Rule = Rule::new(
+    "MCR-LIMITING-CHARGE",
+    Severity::Error,
+    "A non-participating provider that does not accept assignment charges more than the limiting charge (115% of the non-participating amount)",
+    "SSA 1848(g); 42 CFR 414.48",
+);
+
 /// Every rule this plugin can fire, in the order it lists them.
 pub const RULES: &[Rule] = &[
     UNITS_OVER,
+    TIME_OVERLAP,
     UNITS_UNDER_8,
     UNITS_PER_CODE,
     UNITS_UNDER,
@@ -243,6 +294,11 @@ pub const RULES: &[Rule] = &[
     ASSISTANT_UNNEEDED,
     ASSISTANT_OVER_REDUCED,
     KX_MISSING,
+    GY_EXCLUDED,
+    GZ_NO_ABN,
+    LIABILITY_PAIR,
+    DEDUCTIBLE_ASSUMED,
+    LIMITING_CHARGE,
     KX_EARLY,
     KX_UNVERIFIED,
     KX_NO_THRESHOLD,

@@ -43,7 +43,9 @@ pub fn check_threshold(settings: &Settings, ev: &mut Evaluation<'_>) -> Result<(
     let Some(year_to_date) = year_to_date else {
         // Without the year's accrual the threshold rules cannot run; say so
         // only where it matters, on a line that claims the exception.
-        if let Some(line) = claim.lines.iter().find(|l| l.has_modifier("KX")) {
+        let work = &ev.work;
+        let denied = |index: usize| work.get(index).is_none_or(|w| w.denied);
+        if let Some((_, line)) = claim.lines.iter().enumerate().find(|(i, l)| l.has_modifier("KX") && !denied(*i)) {
             findings.push(
                 rules::KX_UNVERIFIED.finding(Some(line.number), "KX is billed but the claim carries no year-to-date allowed amounts, so the threshold could not be checked")
                 .with_fact("year of service", year),
@@ -102,7 +104,7 @@ fn check_pool(
                     ))
                 .with_fact("allowed before this line", format!("${running}"))
                 .with_fact("threshold", format!("${threshold}"))
-                .with_denial(settings.denials.of(&rules::KX_MISSING))
+                .with_denial(crate::liability::medical_necessity(line, settings.denials.of(&rules::KX_MISSING)))
                 // KX attests that the record shows the services are medically necessary.
                 .with_fix(
                     line.number,

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use payrules_pdk::model::units::{AllocationIssue, TimedService, allocate_total_time, check_total_time};
-use payrules_pdk::model::{UnitBasis, code_info};
+use payrules_pdk::model::{SharedTime, UnitBasis, code_info, shared_time};
 use payrules_pdk::{Applicability, Claim, Date, Finding, FixAction, Rule, ServiceLine};
 
 use crate::config::Settings;
@@ -95,9 +95,20 @@ fn check_timed_day(claim: &Claim, date: Date, timed: &[usize], work: &mut [LineW
         }
         return;
     }
+    // One-on-one minutes count once: where time blocks show two timed
+    // services in the same minutes, the later line's share of them is not
+    // counted again toward the day's total.
+    let shared = shared_time(&lines);
+    for overlap in &shared {
+        findings.push(overlap_finding(claim, overlap));
+    }
     let services: Vec<TimedService> = lines
         .iter()
-        .map(|l| TimedService { key: l.number, minutes: l.minutes.map_or(0, |m| m.total), billed: l.units })
+        .map(|l| {
+            let counted_elsewhere: u32 = shared.iter().filter(|s| s.line == l.number).map(|s| s.minutes).sum();
+            let minutes = l.minutes.map_or(0, |m| m.total).saturating_sub(counted_elsewhere);
+            TimedService { key: l.number, minutes, billed: l.units }
+        })
         .collect();
     let allocation = allocate_total_time(&services);
     for state in work.iter_mut() {
@@ -137,6 +148,25 @@ fn check_timed_day(claim: &Claim, date: Date, timed: &[usize], work: &mut [LineW
         finding = finding.with_fix(line.number, action, Applicability::Automatic);
     }
     findings.push(finding);
+}
+
+/// Two timed services recorded in the same minutes.
+fn overlap_finding(claim: &Claim, overlap: &SharedTime) -> Finding {
+    rules::TIME_OVERLAP
+        .finding(
+            Some(overlap.line),
+            format!(
+                "{} and {} are recorded in the same {} minutes ({}-{}); one-on-one time counts once, so those minutes count toward the day's total only once",
+                code_of(claim, overlap.with),
+                code_of(claim, overlap.line),
+                overlap.minutes,
+                overlap.from,
+                overlap.to
+            ),
+        )
+        .with_fact("lines", format!("{}, {}", overlap.with, overlap.line))
+        .with_fact("shared minutes", overlap.minutes)
+        .with_fact("shared time", format!("{}-{}", overlap.from, overlap.to))
 }
 
 /// One finding per day, under the most serious issue's rule.

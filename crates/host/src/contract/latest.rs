@@ -1,4 +1,4 @@
-//! `payrules:policy@0.5.0`, the newest contract (issue 13): the one version
+//! `payrules:policy@0.5.0`, the newest contract (released with issue 13): the one version
 //! that converts to and from the billing model.
 //!
 //! Codes and modifiers cross as packed numbers, and one `code-reference`
@@ -375,7 +375,11 @@ pub(crate) fn geographic_indices_for(
     state.check_locality(locality)?;
     let date = state.check_lookup("geographic indices", &[], date_in(on))?;
     state.charge(1);
-    Ok(state.data.geographic_indices(locality, date).map(|i| i.map(r::GeographicIndices::from)).map_err(r::DataError::from))
+    Ok(state
+        .data
+        .geographic_indices(locality, date)
+        .map(|i| i.map(r::GeographicIndices::from))
+        .map_err(r::DataError::from))
 }
 
 impl r::Host for SandboxState {

@@ -256,6 +256,62 @@ macro_rules! into_latest {
     };
 }
 
+/// The reference-data rows of the newest contract as one released
+/// version's (which has `r` and `t` in scope), with codes converted by `$code`.
+macro_rules! rows_from_latest {
+    ($code:ident) => {
+        fn date_out(d: lt::Date) -> t::Date {
+            t::Date { year: d.year, month: d.month, day: d.day }
+        }
+
+        impl From<lr::PtpEdit> for r::PtpEdit {
+            fn from(e: lr::PtpEdit) -> r::PtpEdit {
+                r::PtpEdit {
+                    column_one: $code(e.column_one),
+                    column_two: $code(e.column_two),
+                    effective: date_out(e.effective),
+                    deletion: e.deletion.map(date_out),
+                    modifier_indicator: match e.modifier_indicator {
+                        lr::ModifierIndicator::NotAllowed => r::ModifierIndicator::NotAllowed,
+                        lr::ModifierIndicator::Allowed => r::ModifierIndicator::Allowed,
+                        lr::ModifierIndicator::NotApplicable => r::ModifierIndicator::NotApplicable,
+                    },
+                    rationale: e.rationale,
+                }
+            }
+        }
+
+        impl From<lr::MueLimit> for r::MueLimit {
+            fn from(l: lr::MueLimit) -> r::MueLimit {
+                r::MueLimit {
+                    code: $code(l.code),
+                    units: l.units,
+                    adjudication: match l.adjudication {
+                        lr::MueAdjudication::Line => r::MueAdjudication::Line,
+                        lr::MueAdjudication::DateOfServicePolicy => r::MueAdjudication::DateOfServicePolicy,
+                        lr::MueAdjudication::DateOfServiceClinical => r::MueAdjudication::DateOfServiceClinical,
+                    },
+                    rationale: l.rationale,
+                }
+            }
+        }
+
+        impl From<lr::RelativeValues> for r::RelativeValues {
+            fn from(v: lr::RelativeValues) -> r::RelativeValues {
+                r::RelativeValues {
+                    code: $code(v.code),
+                    status: v.status,
+                    work: v.work,
+                    practice_expense_nonfacility: v.practice_expense_nonfacility,
+                    practice_expense_facility: v.practice_expense_facility,
+                    malpractice: v.malpractice,
+                    multiple_procedure: v.multiple_procedure,
+                }
+            }
+        }
+    };
+}
+
 /// The four per-table lookups of 0.2.0 and 0.3.0, answered from the granted
 /// tables and converted through the newest contract's rows.
 macro_rules! string_lookups {
@@ -281,55 +337,7 @@ macro_rules! string_lookups {
             }
         }
 
-        fn date_out(d: lt::Date) -> t::Date {
-            t::Date { year: d.year, month: d.month, day: d.day }
-        }
-
-        impl From<lr::PtpEdit> for r::PtpEdit {
-            fn from(e: lr::PtpEdit) -> r::PtpEdit {
-                r::PtpEdit {
-                    column_one: code_text(e.column_one),
-                    column_two: code_text(e.column_two),
-                    effective: date_out(e.effective),
-                    deletion: e.deletion.map(date_out),
-                    modifier_indicator: match e.modifier_indicator {
-                        lr::ModifierIndicator::NotAllowed => r::ModifierIndicator::NotAllowed,
-                        lr::ModifierIndicator::Allowed => r::ModifierIndicator::Allowed,
-                        lr::ModifierIndicator::NotApplicable => r::ModifierIndicator::NotApplicable,
-                    },
-                    rationale: e.rationale,
-                }
-            }
-        }
-
-        impl From<lr::MueLimit> for r::MueLimit {
-            fn from(l: lr::MueLimit) -> r::MueLimit {
-                r::MueLimit {
-                    code: code_text(l.code),
-                    units: l.units,
-                    adjudication: match l.adjudication {
-                        lr::MueAdjudication::Line => r::MueAdjudication::Line,
-                        lr::MueAdjudication::DateOfServicePolicy => r::MueAdjudication::DateOfServicePolicy,
-                        lr::MueAdjudication::DateOfServiceClinical => r::MueAdjudication::DateOfServiceClinical,
-                    },
-                    rationale: l.rationale,
-                }
-            }
-        }
-
-        impl From<lr::RelativeValues> for r::RelativeValues {
-            fn from(v: lr::RelativeValues) -> r::RelativeValues {
-                r::RelativeValues {
-                    code: code_text(v.code),
-                    status: v.status,
-                    work: v.work,
-                    practice_expense_nonfacility: v.practice_expense_nonfacility,
-                    practice_expense_facility: v.practice_expense_facility,
-                    malpractice: v.malpractice,
-                    multiple_procedure: v.multiple_procedure,
-                }
-            }
-        }
+        rows_from_latest!(code_text);
 
         impl r::Host for SandboxState {
             fn ptp_edits(&mut self, codes: Vec<String>, on: t::Date) -> Lookup<Vec<r::PtpEdit>> {
@@ -462,10 +470,6 @@ pub mod v0_4_0 {
 
     impl t::Host for SandboxState {}
 
-    fn date_out(d: lt::Date) -> t::Date {
-        t::Date { year: d.year, month: d.month, day: d.day }
-    }
-
     fn date_to_latest(d: t::Date) -> lt::Date {
         lt::Date { year: d.year, month: d.month, day: d.day }
     }
@@ -481,51 +485,7 @@ pub mod v0_4_0 {
         answer.map(|rows| rows.into_iter().map(B::from).collect()).map_err(data_error)
     }
 
-    impl From<lr::PtpEdit> for r::PtpEdit {
-        fn from(e: lr::PtpEdit) -> r::PtpEdit {
-            r::PtpEdit {
-                column_one: e.column_one,
-                column_two: e.column_two,
-                effective: date_out(e.effective),
-                deletion: e.deletion.map(date_out),
-                modifier_indicator: match e.modifier_indicator {
-                    lr::ModifierIndicator::NotAllowed => r::ModifierIndicator::NotAllowed,
-                    lr::ModifierIndicator::Allowed => r::ModifierIndicator::Allowed,
-                    lr::ModifierIndicator::NotApplicable => r::ModifierIndicator::NotApplicable,
-                },
-                rationale: e.rationale,
-            }
-        }
-    }
-
-    impl From<lr::MueLimit> for r::MueLimit {
-        fn from(l: lr::MueLimit) -> r::MueLimit {
-            r::MueLimit {
-                code: l.code,
-                units: l.units,
-                adjudication: match l.adjudication {
-                    lr::MueAdjudication::Line => r::MueAdjudication::Line,
-                    lr::MueAdjudication::DateOfServicePolicy => r::MueAdjudication::DateOfServicePolicy,
-                    lr::MueAdjudication::DateOfServiceClinical => r::MueAdjudication::DateOfServiceClinical,
-                },
-                rationale: l.rationale,
-            }
-        }
-    }
-
-    impl From<lr::RelativeValues> for r::RelativeValues {
-        fn from(v: lr::RelativeValues) -> r::RelativeValues {
-            r::RelativeValues {
-                code: v.code,
-                status: v.status,
-                work: v.work,
-                practice_expense_nonfacility: v.practice_expense_nonfacility,
-                practice_expense_facility: v.practice_expense_facility,
-                malpractice: v.malpractice,
-                multiple_procedure: v.multiple_procedure,
-            }
-        }
-    }
+    rows_from_latest!(same_code);
 
     fn indices(g: lr::GeographicIndices) -> r::GeographicIndices {
         r::GeographicIndices {
@@ -558,9 +518,7 @@ pub mod v0_4_0 {
                 ptp_edits: answer.ptp_edits.map(rows),
                 mue_limits: answer.mue_limits.map(rows),
                 relative_values: answer.relative_values.map(rows),
-                geographic_indices: answer
-                    .geographic_indices
-                    .map(|a| a.map(|i| i.map(indices)).map_err(data_error)),
+                geographic_indices: answer.geographic_indices.map(|a| a.map(|i| i.map(indices)).map_err(data_error)),
             })
         }
 
