@@ -188,6 +188,31 @@ fn explain_shows_the_pricing_arithmetic() {
 }
 
 #[test]
+fn explain_shows_the_lesser_of_the_charge_and_the_fee_schedule_when_it_binds() {
+    // SSA 1848(a)(1); 42 CFR 414.21: Medicare allows the lesser of the actual
+    // charge and the fee schedule amount. The seed claim's 97110 x3 is charged
+    // $135.00 against a $69.18 fee schedule amount; charged $50.00, it is allowed $50.00.
+    let dir = tempfile::tempdir().unwrap();
+    let claim = std::fs::read_to_string(support::root().join("examples/claims/hip-replacement.toml"))
+        .unwrap()
+        .replace("charge = \"135.00\"", "charge = \"50.00\"");
+    let file = write(dir.path(), "low-charge.toml", &claim);
+    let output = payrules(&["check", "--explain", &file]);
+    assert_exit(&output, 0);
+    let stdout = text(&output.stdout);
+    for step in [
+        "1 unit(s) at the full rate, 2 with 50% of practice expense (multiple-procedure reduction)        $69.18",
+        "lesser of the charge ($50.00) and the fee schedule amount ($69.18)",
+        "less 20% patient coinsurance ($10.00): the Medicare part",
+    ] {
+        assert!(stdout.contains(step), "missing `{step}` in:\n{stdout}");
+    }
+    // With the seed's own $135.00 charge the fee schedule is the lesser: no such step.
+    let seed = payrules(&["check", "--explain", "examples/claims/hip-replacement.toml"]);
+    assert!(!text(&seed.stdout).contains("lesser of the charge"), "{}", text(&seed.stdout));
+}
+
+#[test]
 fn all_payers_shows_every_payer_side_by_side() {
     let dir = tempfile::tempdir().unwrap();
     // Reference TC35's encounter: 97110 x3 + 97140 x2 on one date.

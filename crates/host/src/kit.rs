@@ -125,6 +125,7 @@ struct CaseLine {
     modifiers: Option<Vec<String>>,
     #[serde(default)]
     date: Option<String>,
+    /// The line charge; $200.00 a unit when omitted.
     #[serde(default)]
     charge: Option<String>,
     /// Time blocks as `HH:MM-HH:MM`.
@@ -307,7 +308,14 @@ fn build_claim(defaults: &Defaults, index: usize, case: &Case) -> Result<Claim, 
         value.insert("procedure".into(), serde_json::json!(line.code));
         value.insert("modifiers".into(), serde_json::json!(line.modifiers.as_ref().unwrap_or(&defaults.modifiers)));
         value.insert("units".into(), serde_json::json!(line.units));
-        value.insert("charge".into(), serde_json::json!(line.charge.as_deref().unwrap_or("50.00")));
+        // Unless a case says, a line is charged $200.00 a unit: over every
+        // rate in the bundled rule set, so the lesser-of-charge rule binds
+        // only in the cases about it.
+        let charge = match &line.charge {
+            Some(charge) => charge.clone(),
+            None => format!("{}.00", u64::from(line.units) * 200),
+        };
+        value.insert("charge".into(), serde_json::json!(charge));
         if !line.blocks.is_empty() {
             let mut blocks = Vec::new();
             for block in &line.blocks {

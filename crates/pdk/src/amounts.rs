@@ -32,6 +32,21 @@ pub fn less(line: u32, amount: Money, share: Money, step: &str) -> Result<Money,
     }
 }
 
+/// The part of `line`'s charge for `units` of its billed units, at the
+/// line's charge per unit: what the lesser-of rule compares when fewer units
+/// are allowed than billed. Rounded half up to the cent.
+pub fn charge_for_units(line: &crate::ServiceLine, units: u32) -> Result<Money, EvaluationError> {
+    if units >= line.units || line.units == 0 {
+        return Ok(line.charge);
+    }
+    let scaled = i128::from(line.charge.cents()) * i128::from(units);
+    let billed = i128::from(line.units);
+    let cents = (scaled * 2 + billed) / (billed * 2);
+    i64::try_from(cents)
+        .map(Money::from_cents)
+        .map_err(|_| impossible(line.number, "the charge for the units allowed", "the amount overflows"))
+}
+
 /// One line's amounts as they are worked out: the allowed amount, the
 /// payment, and the steps that reached them, for `--explain`.
 #[derive(Clone, Debug)]
@@ -63,6 +78,22 @@ impl LineAmounts {
         self.payment = self.allowed;
         self.steps.push(PriceStep { description, amount: self.allowed });
         Ok(())
+    }
+
+    /// The payer allows the lesser of the line's actual charge and the amount
+    /// worked out so far (Medicare: SSA 1848(a)(1), 42 CFR 414.21; most
+    /// contracts say the same of their rates). `charge` is the charge for
+    /// the units priced ([`charge_for_units`]). Returns whether the charge
+    /// was the lesser, which adds a step saying so.
+    pub fn lesser_of_charge(&mut self, charge: Money, schedule: &str) -> Result<bool, EvaluationError> {
+        if charge >= self.allowed {
+            return Ok(false);
+        }
+        let description = format!("lesser of the charge (${charge}) and the {schedule} (${})", self.allowed);
+        self.allowed = charge;
+        self.payment = charge;
+        self.steps.push(PriceStep { description, amount: charge });
+        Ok(true)
     }
 
     /// The patient pays what is left of the year's deductible, up to this
@@ -162,6 +193,39 @@ mod tests {
         assert_eq!(line.steps[1].description, "less 20% patient coinsurance ($17.00): the Medicare part");
         let left = line.copay(Money::from_cents(10_000), "visit copay").unwrap();
         assert_eq!((line.payment, left), (Money::ZERO, Money::from_cents(3_336)));
+    }
+
+    #[test]
+    fn the_lesser_of_the_charge_and_the_schedule_is_allowed() {
+        // A $10.00 charge against a $26.99 fee schedule amount: $10.00 is allowed.
+        let mut line = LineAmounts::new(1, Money::from_cents(2_699), Vec::new());
+        assert!(line.lesser_of_charge(Money::from_cents(1_000), "fee schedule amount").unwrap());
+        assert_eq!((line.allowed, line.payment), (Money::from_cents(1_000), Money::from_cents(1_000)));
+        assert_eq!(line.steps[0].description, "lesser of the charge ($10.00) and the fee schedule amount ($26.99)");
+        // A higher charge changes nothing and adds no step.
+        let mut high = LineAmounts::new(1, Money::from_cents(2_699), Vec::new());
+        assert!(!high.lesser_of_charge(Money::from_cents(9_000), "fee schedule amount").unwrap());
+        assert!(high.steps.is_empty());
+    }
+
+    #[test]
+    fn the_charge_for_fewer_units_is_the_line_rate_per_unit() {
+        let line = crate::ServiceLine {
+            number: 1,
+            date_of_service: crate::Date::new(2025, 3, 10).unwrap(),
+            procedure: crate::model::ProcedureCode::parse("97110").unwrap(),
+            modifiers: Vec::new(),
+            units: 3,
+            diagnosis_pointers: Vec::new(),
+            charge: Money::from_cents(10_000),
+            minutes: None,
+            time_blocks: Vec::new(),
+            rendering_provider: None,
+            place_of_service: None,
+        };
+        assert_eq!(charge_for_units(&line, 3).unwrap(), Money::from_cents(10_000));
+        assert_eq!(charge_for_units(&line, 2).unwrap(), Money::from_cents(6_667));
+        assert_eq!(charge_for_units(&line, 1).unwrap(), Money::from_cents(3_333));
     }
 
     #[test]

@@ -69,6 +69,10 @@ pub struct CommercialConfig {
     /// What the payer allows of a CQ/CO service, in percent; no reduction when omitted.
     #[serde(default)]
     pub assistant_payment_percent: Option<u32>,
+    /// Whether the payer allows the lesser of the billed charge and its
+    /// rate, as most contracts say; on when omitted.
+    #[serde(default = "lesser_of_charge_default")]
+    pub lesser_of_charge: bool,
     /// The patient's share of the allowed amount, in percent.
     #[serde(default)]
     pub coinsurance_percent: u32,
@@ -101,6 +105,10 @@ fn default_cap_counts() -> CapCounts {
 }
 
 fn yes() -> bool {
+    true
+}
+
+fn lesser_of_charge_default() -> bool {
     true
 }
 

@@ -1,6 +1,7 @@
 //! Expected allowed amount and payment: the payer's rate (its own fee
 //! schedule, or a percentage of Medicare's), the assistant reduction where
-//! configured. Coinsurance is the policy's cost-sharing step.
+//! configured, and the lesser of that and the billed charge unless the
+//! payer's contract says otherwise. Coinsurance is the policy's cost-sharing step.
 
 use payrules_pdk::amounts::{self, LineAmounts, Unpriced};
 use payrules_pdk::pipeline::Evaluation;
@@ -55,13 +56,16 @@ pub fn price_lines(settings: &Settings, ev: &mut Evaluation<'_>) -> Result<(), E
         }
     };
     ev.findings.extend(unpriced.into_findings());
-    for ((line, slot), base) in claim.lines.iter().zip(&mut ev.amounts).zip(bases) {
+    for (((line, state), slot), base) in claim.lines.iter().zip(work).zip(&mut ev.amounts).zip(bases) {
         let Some(BaseAmount { amount, steps }) = base else { continue };
         let mut priced = LineAmounts::new(line.number, amount, steps);
         if let Some(percent) = config.assistant_payment_percent
             && (line.has_modifier("CQ") || line.has_modifier("CO"))
         {
             priced.rate(percent, format!("CQ/CO: assistant rate {percent}%"))?;
+        }
+        if config.lesser_of_charge {
+            priced.lesser_of_charge(amounts::charge_for_units(line, state.allowed())?, "payer's rate")?;
         }
         *slot = priced;
     }

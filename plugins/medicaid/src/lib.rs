@@ -117,9 +117,17 @@ pub struct MedicaidConfig {
     /// evaluations and re-evaluation. PT's and OT's when omitted.
     #[serde(default = "payrules_pdk::ncci::default_evaluation_families")]
     pub evaluation_families: Vec<payrules_pdk::ncci::EvaluationFamily>,
+    /// Whether the state pays the lesser of the billed charge and its fee
+    /// schedule amount, as Medicaid programs commonly do; on when omitted.
+    #[serde(default = "lesser_of_charge_default")]
+    pub lesser_of_charge: bool,
     /// How the state reports each rule's denial, e.g. `MCD-PRIOR-AUTH = "CO-197"`.
     #[serde(default)]
     pub denials: BTreeMap<String, String>,
+}
+
+fn lesser_of_charge_default() -> bool {
+    true
 }
 
 /// The Medicaid policy, configured.
@@ -266,7 +274,11 @@ impl Medicaid {
             };
             let description = format!("{units} x ${fee} state fee schedule");
             let allowed = amounts::times(line.number, *fee, units, &description)?;
-            *amounts = LineAmounts::new(line.number, allowed, vec![PriceStep { description, amount: allowed }]);
+            let mut priced = LineAmounts::new(line.number, allowed, vec![PriceStep { description, amount: allowed }]);
+            if self.config.lesser_of_charge {
+                priced.lesser_of_charge(amounts::charge_for_units(line, units)?, "state fee schedule amount")?;
+            }
+            *amounts = priced;
         }
         ev.findings.extend(unpriced.into_findings());
         Ok(())

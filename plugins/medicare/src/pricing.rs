@@ -4,8 +4,9 @@
 //! RVU pricing, else from the flat fee schedule. Then, in this order: the
 //! multiple-procedure payment reduction (inside the RVU amount), the
 //! non-participating provider's 95%, the CQ/CO assistant percentage, the
-//! Part B deductible, the patient's coinsurance of the rest, and
-//! sequestration of the Medicare-paid part.
+//! lesser of that and the actual charge, the Part B deductible, the
+//! patient's coinsurance of the rest, and sequestration of the Medicare-paid
+//! part.
 
 use payrules_pdk::amounts::{self, LineAmounts, Unpriced};
 use payrules_pdk::pipeline::Evaluation;
@@ -29,7 +30,7 @@ pub fn price_lines(settings: &Settings, ev: &mut Evaluation<'_>) -> Result<(), E
         None => fee_amounts(settings, ev.claim, &ev.work, &mut unpriced)?,
     };
     ev.findings.extend(unpriced.into_findings());
-    for ((line, slot), base) in ev.claim.lines.iter().zip(&mut ev.amounts).zip(bases) {
+    for (((line, state), slot), base) in ev.claim.lines.iter().zip(&ev.work).zip(&mut ev.amounts).zip(bases) {
         let Some(BaseAmount { amount, steps }) = base else { continue };
         let mut priced = LineAmounts::new(line.number, amount, steps);
         if ev.claim.participation == Participation::NonParticipating {
@@ -43,6 +44,10 @@ pub fn price_lines(settings: &Settings, ev: &mut Evaluation<'_>) -> Result<(), E
         if ev.claim.participation == Participation::NonParticipating && !ev.claim.accepts_assignment {
             check_limiting_charge(settings, line, &priced, &mut ev.findings)?;
         }
+        // Medicare allows the lesser of the actual charge and the fee
+        // schedule amount, after every reduction above (SSA 1848(a)(1);
+        // 42 CFR 414.21).
+        priced.lesser_of_charge(amounts::charge_for_units(line, state.allowed())?, "fee schedule amount")?;
         *slot = priced;
     }
     Ok(())
