@@ -417,10 +417,15 @@ fn push_trimmed(text: &str, start: usize, end: usize, ranges: &mut Vec<(usize, u
 /// One claim from its JSON text, which starts on line `first_line` of the
 /// input `name`; `source` is how its record names where it came from.
 pub fn json_claim(name: &str, source: &str, first_line: usize, raw: &str) -> ClaimInput {
-    let mut deserializer = serde_json::Deserializer::from_str(raw);
-    let parsed = serde_path_to_error::deserialize::<_, Claim>(&mut deserializer).map_err(|error| {
-        let line = first_line + error.inner().line().saturating_sub(1);
-        format!("{name}:{line}: `{}`: {}", error.path(), strip_position(&error.inner().to_string()))
+    // Most claims are valid: parse them on the fast path, and only a claim
+    // that fails it again with the parser that tracks the field's path, so
+    // the error names the field exactly as before.
+    let parsed = serde_json::from_str::<Claim>(raw).or_else(|_| {
+        let mut deserializer = serde_json::Deserializer::from_str(raw);
+        serde_path_to_error::deserialize::<_, Claim>(&mut deserializer).map_err(|error| {
+            let line = first_line + error.inner().line().saturating_sub(1);
+            format!("{name}:{line}: `{}`: {}", error.path(), strip_position(&error.inner().to_string()))
+        })
     });
     // The id is read a second time only for a claim that failed, to name it.
     let claim_id = match &parsed {
