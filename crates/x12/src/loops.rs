@@ -465,10 +465,7 @@ impl<'w> Walk<'w> {
                 rendering_provider: line
                     .rendering
                     .as_ref()
-                    .filter(|r| {
-                        r.npi != rendering.as_ref().map_or("", |c| c.npi.as_str())
-                            || rendering.as_ref().is_some_and(|c| c.role != r.role)
-                    })
+                    .filter(|r| rendering.as_ref().is_none_or(|c| c.npi != r.npi || c.role != r.role))
                     .map(|r| RenderingProvider { npi: r.npi.clone(), name: r.name.clone(), role: r.role }),
                 place_of_service,
             });

@@ -231,9 +231,9 @@ macro_rules! into_latest {
                         .into_iter()
                         // Releases before 0.4.0 do not say a rule's severity or denial.
                         .map(|$r| lt::RuleInfo {
-                            id: $r.id.clone(),
-                            title: $r.title.clone(),
-                            citation: $r.citation.clone(),
+                            id: $r.id,
+                            title: $r.title,
+                            citation: $r.citation,
                             severity: $severity,
                             denial: $denial,
                         })
