@@ -262,6 +262,15 @@ impl ServiceLine {
     pub fn has_modifier(&self, modifier: &str) -> bool {
         self.modifiers.iter().any(|m| m == modifier)
     }
+
+    /// Whether this line's recorded time blocks overlap `other`'s; `None`
+    /// when either has none, since nothing then shows when it was furnished.
+    pub fn shares_time_with(&self, other: &ServiceLine) -> Option<bool> {
+        if self.time_blocks.is_empty() || other.time_blocks.is_empty() {
+            return None;
+        }
+        Some(self.time_blocks.iter().any(|x| other.time_blocks.iter().any(|y| x.start < y.end && y.start < x.end)))
+    }
 }
 
 /// Minutes that one line's time blocks share with an earlier line's: the
@@ -285,6 +294,10 @@ pub struct SharedTime {
 /// first line whose block holds it; a later line's minute there is shared.
 /// Lines without time blocks share nothing, since nothing shows when they were.
 pub fn shared_time(lines: &[&ServiceLine]) -> Vec<SharedTime> {
+    // Most claims record no time blocks: nothing to walk minute by minute.
+    if lines.iter().filter(|l| !l.time_blocks.is_empty()).nth(1).is_none() {
+        return Vec::new();
+    }
     // Who holds each minute of the day; 0 for no one (line numbers start at 1).
     let mut owner = [0u32; 1440];
     let mut shared: Vec<SharedTime> = Vec::new();
@@ -604,11 +617,6 @@ impl Claim {
         line.rendering_provider.as_ref().unwrap_or(&self.rendering_provider)
     }
 
-    /// Where `line` was furnished: its own place of service, else the claim's.
-    pub fn place_of_service_for<'a>(&'a self, line: &'a ServiceLine) -> &'a str {
-        line.place_of_service.as_deref().unwrap_or(&self.place_of_service)
-    }
-
     /// The sum of the line charges, or `None` if it overflows.
     pub fn total_charge(&self) -> Option<Money> {
         self.lines.iter().try_fold(Money::ZERO, |sum, l| sum.checked_add(l.charge))
@@ -703,8 +711,11 @@ mod tests {
                 to: "09:30".parse().unwrap()
             }]
         );
+        assert_eq!(second.shares_time_with(&first), Some(true));
+        assert_eq!(apart.shares_time_with(&first), Some(false));
         second.time_blocks.clear();
         assert!(shared_time(&[&first, &second]).is_empty(), "a line without blocks shows no overlap");
+        assert_eq!(second.shares_time_with(&first), None);
     }
 
     #[test]
@@ -712,13 +723,11 @@ mod tests {
         let mut claim: Claim = serde_json::from_str(CLAIM).unwrap();
         let line = claim.lines[0].clone();
         assert_eq!(claim.rendering_for(&line).role, ClinicianRole::Assistant);
-        assert_eq!(claim.place_of_service_for(&line), "11");
         let mut by_therapist = line.clone();
         by_therapist.rendering_provider =
             Some(RenderingProvider { npi: "1234567893".to_owned(), name: None, role: ClinicianRole::Therapist });
         by_therapist.place_of_service = Some("22".to_owned());
         assert_eq!(claim.rendering_for(&by_therapist).role, ClinicianRole::Therapist);
-        assert_eq!(claim.place_of_service_for(&by_therapist), "22");
         claim.lines[0].place_of_service = Some("2".to_owned());
         assert_eq!(claim.validate().unwrap_err().field, "lines[0].place_of_service");
         claim.lines[0].place_of_service = None;

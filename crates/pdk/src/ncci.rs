@@ -110,14 +110,6 @@ fn has_bypass(line: &ServiceLine) -> Option<&'static str> {
     BYPASS_MODIFIERS.iter().copied().find(|m| line.has_modifier(m))
 }
 
-/// Whether two lines' recorded time blocks overlap; `None` when either has none.
-fn same_time_block(a: &ServiceLine, b: &ServiceLine) -> Option<bool> {
-    if a.time_blocks.is_empty() || b.time_blocks.is_empty() {
-        return None;
-    }
-    Some(a.time_blocks.iter().any(|x| b.time_blocks.iter().any(|y| x.start < y.end && y.start < x.end)))
-}
-
 fn check_pair(
     rules: &NcciRules<'_>,
     claim: &Claim,
@@ -139,7 +131,7 @@ fn check_pair(
         let (Some(line), Some(state)) = (claim.lines.get(index), work.get_mut(index)) else {
             continue;
         };
-        let blocks = same_time_block(first_col_one, line);
+        let blocks = first_col_one.shares_time_with(line);
         let evidence = |finding: Finding| {
             finding
                 .with_fact("column 1", format!("{} (line {})", edit.column_one, first_col_one.number))

@@ -88,13 +88,6 @@ pub fn check_modifiers(settings: &Settings, claim: &Claim, work: &mut [LineWork]
     }
 }
 
-fn overlaps(a: &ServiceLine, b: &ServiceLine) -> Option<bool> {
-    if a.time_blocks.is_empty() || b.time_blocks.is_empty() {
-        return None;
-    }
-    Some(a.time_blocks.iter().any(|x| b.time_blocks.iter().any(|y| x.start < y.end && y.start < x.end)))
-}
-
 /// The payer's code pairs, and services billed for overlapping time.
 pub fn check_pairs(settings: &Settings, claim: &Claim, work: &mut [LineWork], findings: &mut Vec<Finding>) {
     for pair in &settings.config.bundling {
@@ -169,7 +162,7 @@ fn check_overlap(claim: &Claim, work: &[LineWork], findings: &mut Vec<Finding>) 
             if state.denied || !timed(a) || !timed(b) || a.date_of_service != b.date_of_service {
                 continue;
             }
-            if overlaps(a, b) == Some(true) {
+            if a.shares_time_with(b) == Some(true) {
                 findings.push(
                     rules::OVERLAP.finding(Some(b.number), format!(
                             "{} and {} are billed for overlapping time; one service per time period, or the record must show they were distinct",

@@ -97,10 +97,14 @@ pub fn cost_sharing(settings: &Settings, ev: &mut Evaluation<'_>) -> Result<(), 
         let year = line.date_of_service.year();
         match (settings.deductibles.get(&year), met) {
             (Some(deductible), Some(met)) if Some(year) == first_year => {
-                let remaining = left
-                    .entry(year)
-                    .or_insert_with(|| deductible.checked_sub(met).unwrap_or(Money::ZERO).max(Money::ZERO));
-                *remaining = amounts.deductible(*remaining, &format!("Part B deductible ({year}, ${deductible})"))?;
+                // What is left of the year's deductible: none once the amount met reaches it.
+                let remaining = match left.get(&year) {
+                    Some(remaining) => *remaining,
+                    None if met >= *deductible => Money::ZERO,
+                    None => amounts::less(line.number, *deductible, met, "Part B deductible")?,
+                };
+                let rest = amounts.deductible(remaining, &format!("Part B deductible ({year}, ${deductible})"))?;
+                left.insert(year, rest);
             }
             (None, _) => {
                 assumed.entry(year).or_insert((line.number, "no Part B deductible is configured for the year"));
