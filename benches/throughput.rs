@@ -125,11 +125,45 @@ fn main() {
         "rule set load, compile cache warm",
         started.elapsed().as_secs_f64() * 1e3 / runs as f64
     );
+    cli_path(&host, &rules_path);
     ncci_at_scale();
     let uncached = Host::new(HostOptions::default()).unwrap();
     let started = Instant::now();
     black_box(uncached.load_rule_set(&rules_path).unwrap());
     println!("{:<44} {:>8.2} ms", "rule set load, compiling the plugin", started.elapsed().as_secs_f64() * 1e3);
+}
+
+/// What `check --format json -j1` does per claim, split into its three
+/// parts: reading a claim from JSON Lines, evaluating it under the bundled
+/// rule set (fresh instance per claim, as `check` runs it), and writing its
+/// record. The claims are the recorded generated ones (every payer),
+/// repeated to 10,000.
+fn cli_path(host: &Host, rules_path: &std::path::Path) {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("claims.jsonl");
+    let one = std::fs::read_to_string(root().join("tests/golden/generated-claims.jsonl")).unwrap();
+    std::fs::write(&input, one.repeat(100)).unwrap();
+    let started = Instant::now();
+    let inputs: Vec<payrules_intake::ClaimInput> = payrules_intake::read_claims(&input, u64::MAX).collect();
+    let parse_us = report("cli: read claims (JSON Lines)", inputs.len(), started.elapsed());
+    let rules = host.load_rule_set_on_demand(rules_path).unwrap();
+    let mut evaluator = host.evaluator(rules);
+    let started = Instant::now();
+    let checked: Vec<payrules_intake::Checked> =
+        inputs.iter().map(|input| payrules_intake::check_input(&mut evaluator, input, false)).collect();
+    let evaluate_us = report("cli: evaluate (fresh instance per claim)", inputs.len(), started.elapsed());
+    let started = Instant::now();
+    let mut bytes = 0usize;
+    for result in &checked {
+        bytes += black_box(result.record(false)).len();
+    }
+    let record_us = report("cli: write JSON records", inputs.len(), started.elapsed());
+    println!(
+        "{:<44} {:>8.2} us/claim in all, {} bytes of records",
+        "cli: read + evaluate + write",
+        parse_us + evaluate_us + record_us,
+        bytes
+    );
 }
 
 #[path = "../tests/all/ptp_gen.rs"]

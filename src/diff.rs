@@ -223,8 +223,8 @@ fn replay(
 /// Runs `payrules diff`.
 pub fn diff(args: &DiffArgs) -> Result<u8> {
     let host = args.cache.host_trusting(&args.trust)?;
-    let base_rules = load_rule_set(&host, &args.base)?;
-    let candidate_rules = load_rule_set(&host, &args.candidate)?;
+    let base_rules = load_rule_set(&host, &args.base, false)?;
+    let candidate_rules = load_rule_set(&host, &args.candidate, false)?;
     let names = (
         format!("{}@{}", base_rules.name, base_rules.version),
         format!("{}@{}", candidate_rules.name, candidate_rules.version),

@@ -190,7 +190,8 @@ fn synthetic_claim(rule_set: &RuleSet, random: &mut Random, index: u64) -> Optio
             .entries
             .iter()
             .filter(|e| e.covers(date))
-            .flat_map(|e| e.payer_ids.iter().map(move |id| (id.as_str(), e.plugin.info.name.as_str())))
+            .filter_map(|e| Some((e, e.plugin()?.info.name.as_str())))
+            .flat_map(|(e, plugin)| e.payer_ids.iter().map(move |id| (id.as_str(), plugin)))
             .collect();
         let (id, plugin) = serving.get(usize::try_from(random.below(serving.len() as u64)).ok()?)?;
         Some((date, (*id).to_owned(), kind_of(plugin)))

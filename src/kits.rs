@@ -91,7 +91,7 @@ fn run_one(host: &Host, dir: &Path, rule_sets: &mut HashMap<PathBuf, Arc<RuleSet
     let rule_set = match rule_sets.get(&kit.rules) {
         Some(rule_set) => Arc::clone(rule_set),
         None => {
-            let rule_set = load_rule_set(host, &kit.rules)?;
+            let rule_set = load_rule_set(host, &kit.rules, false)?;
             rule_sets.insert(kit.rules.clone(), Arc::clone(&rule_set));
             rule_set
         }
@@ -101,7 +101,7 @@ fn run_one(host: &Host, dir: &Path, rule_sets: &mut HashMap<PathBuf, Arc<RuleSet
     let loaded = rule_set
         .entries
         .iter()
-        .map(|entry| &entry.plugin)
+        .filter_map(|entry| entry.plugin())
         .find(|plugin| wanted.is_some() && std::fs::canonicalize(&plugin.path).ok() == wanted);
     let plugin = match loaded {
         Some(plugin) => Arc::clone(plugin),

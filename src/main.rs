@@ -142,10 +142,12 @@ impl TrustArgs {
     }
 }
 
-/// Loads the rule set at `path`, saying where it went wrong.
-fn load_rule_set(host: &Host, path: &Path) -> Result<std::sync::Arc<payrules_host::RuleSet>> {
+/// Loads the rule set at `path`, saying where it went wrong: every entry's
+/// plugin at once, or with `on_demand` each at the first claim that needs it.
+fn load_rule_set(host: &Host, path: &Path, on_demand: bool) -> Result<std::sync::Arc<payrules_host::RuleSet>> {
     let started = std::time::Instant::now();
-    let rule_set = host.load_rule_set(path).with_context(|| {
+    let loaded = if on_demand { host.load_rule_set_on_demand(path) } else { host.load_rule_set(path) };
+    let rule_set = loaded.with_context(|| {
         if path == Path::new(BUNDLED_RULES) && !path.exists() {
             "the bundled rule set is missing; pass --rules FILE".to_owned()
         } else {
@@ -171,11 +173,21 @@ struct RuleSetArgs {
 }
 
 impl RuleSetArgs {
-    /// Starts the host and loads the rule set.
+    /// Starts the host and loads the rule set with every plugin.
     fn load(&self) -> Result<(Host, std::sync::Arc<payrules_host::RuleSet>)> {
+        self.load_with(false)
+    }
+
+    /// Starts the host and loads the rule set, each plugin at the first
+    /// claim routed to it: checking claims of one payer loads one plugin.
+    fn load_on_demand(&self) -> Result<(Host, std::sync::Arc<payrules_host::RuleSet>)> {
+        self.load_with(true)
+    }
+
+    fn load_with(&self, on_demand: bool) -> Result<(Host, std::sync::Arc<payrules_host::RuleSet>)> {
         let host = self.cache.host_trusting(&self.trust)?;
         let rules_path = self.rules.clone().unwrap_or_else(|| PathBuf::from(BUNDLED_RULES));
-        let rule_set = load_rule_set(&host, &rules_path)?;
+        let rule_set = load_rule_set(&host, &rules_path, on_demand)?;
         Ok((host, rule_set))
     }
 }
@@ -294,7 +306,7 @@ fn init_tracing(verbose: u8, json: bool) {
 }
 
 fn check(args: &CheckArgs) -> Result<u8> {
-    let (host, rule_set) = args.rule_set.load()?;
+    let (host, rule_set) = args.rule_set.load_on_demand()?;
     let claims_bytes = rule_set.file_limits.claims_bytes;
     let inputs = args.files.iter().flat_map(|file| payrules_intake::read_claims(file, claims_bytes));
 
@@ -307,7 +319,11 @@ fn check(args: &CheckArgs) -> Result<u8> {
         args.jobs.count(),
         || host.evaluator(std::sync::Arc::clone(&rule_set)),
         |evaluator, input| {
-            let result = payrules_intake::check_input(evaluator, &input, args.all_payers);
+            let mut result = payrules_intake::check_input(evaluator, &input, args.all_payers);
+            if !args.explain {
+                // Neither format shows them without --explain.
+                result.forget_price_steps();
+            }
             if let Checked::Report { report, .. } = &result
                 && let ClaimReport { verdict: Verdict::Failed { failure, .. }, .. } = report.as_ref()
             {

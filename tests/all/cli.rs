@@ -135,10 +135,22 @@ fn a_rule_set_with_a_wrong_pin_exits_2_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let plugin = support::built("plugins/medicare");
     let rules = support::one_entry_rule_set(dir.path(), &plugin, &"0".repeat(64), "");
-    let output = payrules(&["check", "--rules", &rules.display().to_string(), "examples/claims/hip-replacement.toml"]);
+    let rules = rules.display().to_string();
+    // A command that loads every plugin stops at once.
+    let output = payrules(&["diff", "--base", &rules, "--candidate", &rules, "examples/claims/hip-replacement.toml"]);
     assert_exit(&output, 2);
     let stderr = text(&output.stderr);
     assert!(stderr.contains("payer `only`: plugin") && stderr.contains("but the rule set pins 0000"), "{stderr}");
+    // `check` loads a plugin at its payer's first claim: each claim routed
+    // there gets a failed record with the reason, and the exit status says so.
+    let output = payrules(&["check", "--format", "json", "--rules", &rules, "examples/claims/hip-replacement.toml"]);
+    assert_exit(&output, 1);
+    let record: serde_json::Value = serde_json::from_str(text(&output.stdout).trim()).unwrap();
+    assert_eq!(record["status"], "failed", "{record}");
+    assert_eq!(record["failure"]["kind"], "plugin-unavailable", "{record}");
+    let message = record["failure"]["message"].as_str().unwrap();
+    assert!(message.contains("payer `only`: plugin") && message.contains("but the rule set pins 0000"), "{message}");
+    assert_eq!(record["receipt"]["plugin_sha256"], "0".repeat(64), "{record}");
 }
 
 #[test]

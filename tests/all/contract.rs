@@ -142,7 +142,7 @@ fn a_plugin_built_on_contract_0_4_0_is_told_what_the_tables_say() -> anyhow::Res
     let dir = tempfile::tempdir()?;
     let host = crate::support::host();
     let rules = crate::support::load(&host, &rule_set_on(dir.path(), "released-0-4"));
-    let rule = &rules.entries[0].plugin.info.rules[0];
+    let rule = &rules.entries[0].plugin().expect("loaded").info.rules[0];
     assert_eq!(rule.severity, Some(payrules_model::Severity::Info), "0.4.0 rule listings keep their severity");
     assert_eq!(rule.denial.as_deref(), Some("CO-97"), "and their denial");
     Ok(())
@@ -155,7 +155,7 @@ fn told_what_the_tables_say(guest: &str, version: &str) -> anyhow::Result<()> {
     let host = crate::support::host();
     let rules = crate::support::load(&host, &rule_set_on(dir.path(), guest));
     let entry = &rules.entries[0];
-    assert_eq!(entry.plugin.contract_version, version);
+    assert_eq!(entry.plugin().expect("loaded").contract_version, version);
     let mut evaluator = host.evaluator(std::sync::Arc::clone(&rules));
     let generated = crate::support::payrules(&["gen", "--count", "400", "--seed", "21"]);
     let claims: Vec<payrules_model::Claim> = crate::support::text(&generated.stdout)

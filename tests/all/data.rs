@@ -44,7 +44,7 @@ fn rule_sets_that_name_the_same_files_share_one_copy_of_the_tables_and_the_compi
     let candidate = support::load(&host, &support::root().join("examples/rulesets/candidate.toml"));
     let medicare = |rules: &payrules_host::RuleSet| {
         let entry = rules.entries.iter().find(|e| e.name == "medicare").expect("a medicare entry");
-        (std::sync::Arc::clone(&entry.plugin), entry.data.clone())
+        (std::sync::Arc::clone(entry.plugin().expect("loaded")), entry.data.clone())
     };
     let (base_plugin, base_data) = medicare(&base);
     let (candidate_plugin, candidate_data) = medicare(&candidate);
@@ -56,5 +56,8 @@ fn rule_sets_that_name_the_same_files_share_one_copy_of_the_tables_and_the_compi
     let sha = payrules_host::sha256_hex(&std::fs::read(&plugin).unwrap());
     let alone = support::load(&host, &support::one_entry_rule_set(dir.path(), &plugin, &sha, ""));
     assert!(!alone.entries[0].data.shares_tables_with(&base_data));
-    assert!(alone.entries[0].plugin.shares_code_with(&base_plugin), "the same plugin file is compiled once");
+    assert!(
+        alone.entries[0].plugin().expect("loaded").shares_code_with(&base_plugin),
+        "the same plugin file is compiled once"
+    );
 }

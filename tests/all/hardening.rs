@@ -164,6 +164,9 @@ const SEED: &str = "examples/claims/hip-replacement.toml";
 fn a_cache_entry_that_was_swapped_or_changed_is_recompiled_not_run() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
+    // Comparing every payer loads (and caches) every plugin.
+    let all = payrules_cached(&cache, &["check", "--all-payers", SEED]);
+    assert!(all.stderr.is_empty(), "{}", text(&all.stderr));
     let clean = payrules_cached(&cache, &["check", SEED]);
     assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stderr));
     assert!(clean.stderr.is_empty(), "{}", text(&clean.stderr));
@@ -195,6 +198,32 @@ fn a_cache_entry_that_was_swapped_or_changed_is_recompiled_not_run() {
     let linked = payrules_cached(&cache, &["check", SEED]);
     assert_eq!(text(&linked.stdout), text(&clean.stdout));
     assert!(text(&linked.stderr).contains("it is a symbolic link"), "{}", text(&linked.stderr));
+}
+
+#[test]
+fn a_one_claim_check_loads_only_the_plugin_its_payer_routes_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let first = support::command(&["check", "-v", SEED]).env("PAYRULES_CACHE_DIR", &cache).output().unwrap();
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let log = text(&first.stderr);
+    assert_eq!(log.matches("payer policy loaded").count(), 1, "{log}");
+    assert!(log.contains("entry=medicare plugin=medicare"), "{log}");
+    let cached = entries(&cache);
+    assert_eq!(cached.len(), 1, "one plugin compiled: {cached:?}");
+    assert_eq!(cached[0], entry_for(&cache, "plugins/medicare"));
+    // The second run maps the cached plugin and answers the same.
+    let again = payrules_cached(&cache, &["check", SEED]);
+    assert!(again.stderr.is_empty(), "{}", text(&again.stderr));
+    assert_eq!(text(&again.stdout), text(&first.stdout));
+    assert_eq!(entries(&cache).len(), 1);
+    // A claim for each payer loads each plugin once, at its first claim.
+    let every =
+        support::command(&["check", "-v", "--all-payers", SEED]).env("PAYRULES_CACHE_DIR", &cache).output().unwrap();
+    let log = text(&every.stderr);
+    let loaded = log.matches("payer policy loaded on first use").count();
+    assert!(loaded >= 5, "every payer in force on the date is loaded: {log}");
+    assert_eq!(entries(&cache).len(), 5, "one compiled entry per distinct plugin file");
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod cli;
 mod contract;
 mod data;
 mod fuzz;
+mod golden;
 mod hardening;
 mod kits;
 mod lifecycle;

@@ -143,8 +143,6 @@ impl CacheKey {
         Ok(CacheKey(key))
     }
 
-    /// The MAC over one entry. HMAC takes a key of any length, so `None`
-    /// never happens in practice; callers treat it as "does not verify".
     /// HMAC-SHA256 of `value` under this key, in hex: the same value always
     /// gives the same hash, and without the key it cannot be reversed or
     /// checked against a guess.
@@ -154,12 +152,14 @@ impl CacheKey {
         Some(hex::encode(mac.finalize().into_bytes()))
     }
 
-    fn tag(&self, sha256: &str, compatibility: u64, artifact: &[u8]) -> Option<Hmac<Sha256>> {
+    /// The MAC of one cache entry, begun: the caller feeds it the compiled
+    /// bytes. HMAC takes a key of any length, so `None` never happens in
+    /// practice; callers treat it as "does not verify".
+    fn tag(&self, sha256: &str, compatibility: u64) -> Option<Hmac<Sha256>> {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).ok()?;
         mac.update(TAG_CONTEXT);
         mac.update(sha256.to_ascii_lowercase().as_bytes());
         mac.update(&compatibility.to_le_bytes());
-        mac.update(artifact);
         Some(mac)
     }
 }
@@ -228,17 +228,85 @@ impl CompileCache {
         self.dir.join(format!("{}-{compatibility:016x}.cwasm", sha256.to_ascii_lowercase()))
     }
 
-    /// The compiled form of the plugin whose bytes hash to `sha256`, compiling
-    /// and storing it on a miss. A cache that cannot be read or written, or an
-    /// entry that does not verify, is skipped with a warning and the plugin is
-    /// compiled; the cache never stops a load.
-    pub fn load_or_compile(&self, engine: &Engine, sha256: &str, wasm: &[u8]) -> wasmtime::Result<Component> {
+    /// The compiled form of the plugin whose file hashes to `sha256`, when
+    /// the cache holds an entry that verifies. The entry is mapped from its
+    /// file rather than read into memory, so a hit costs the pages the
+    /// plugin's code touches, not a copy of it. A missing entry is `None`;
+    /// one that cannot be read or does not verify is skipped with a warning,
+    /// since the caller then compiles: the cache never stops a load.
+    pub fn find(&self, engine: &Engine, sha256: &str) -> Option<Component> {
         let compatibility = Self::compatibility(engine);
         let path = self.path_for(sha256, compatibility);
-        if let Some(component) = self.read(engine, &path, sha256, compatibility) {
-            tracing::debug!(path = %path.display(), "compiled plugin found in cache");
-            return Ok(component);
+        let file = match files::open_regular_with(&path, Links::Refuse) {
+            Ok(file) => file,
+            Err(cause) if cause.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(cause) => {
+                tracing::warn!(error = %io_error(&path)(cause), "compile cache entry refused; recompiling");
+                return None;
+            }
+        };
+        if let Err(why) = self.verify(&file, sha256, compatibility) {
+            tracing::warn!(path = %path.display(), "compile cache entry {why}; recompiling");
+            return None;
         }
+        match deserialize_mapped(engine, &file) {
+            Ok(component) => return Some(component),
+            // A cache on a file system mounted noexec can be read but not
+            // mapped as code: the entry is then used from a copy.
+            Err(error) => {
+                tracing::debug!(path = %path.display(), %error, "compile cache entry cannot be mapped; copying it")
+            }
+        }
+        let copied = files::open_regular_with(&path, Links::Refuse)
+            .and_then(|file| files::read_limited(file, MAX_ENTRY_BYTES))
+            .ok()
+            .and_then(|stored| {
+                let artifact = stored.get(..stored.len().checked_sub(TAG_BYTES)?)?;
+                let tag = stored.get(artifact.len()..)?;
+                let mut mac = self.key.tag(sha256, compatibility)?;
+                mac.update(artifact);
+                mac.verify_slice(tag).ok()?;
+                deserialize(engine, artifact).ok()
+            });
+        if copied.is_none() {
+            tracing::warn!(path = %path.display(), "compile cache entry is unusable; recompiling");
+        }
+        copied
+    }
+
+    /// Whether the entry open in `file` carries this key's tag over its
+    /// bytes, for the plugin `sha256` and this engine, read as a stream.
+    fn verify(&self, file: &std::fs::File, sha256: &str, compatibility: u64) -> Result<(), &'static str> {
+        let unreadable = "cannot be read";
+        let size = file.metadata().map_err(|_| unreadable)?.len();
+        if size > MAX_ENTRY_BYTES {
+            return Err("is larger than any compiled plugin");
+        }
+        let tag_bytes = u64::try_from(TAG_BYTES).map_err(|_| unreadable)?;
+        let artifact_bytes = size.checked_sub(tag_bytes).ok_or("is too short to carry a tag")?;
+        let mut mac = self.key.tag(sha256, compatibility).ok_or("cannot be checked with this key")?;
+        let mut read = 0u64;
+        // Reading through `&File` moves the one file offset, so the tag is
+        // read from just after the artifact.
+        files::for_each_chunk(std::io::Read::take(file, artifact_bytes), |chunk| {
+            mac.update(chunk);
+            read = read.saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
+        })
+        .map_err(|_| unreadable)?;
+        let mut tag = [0u8; TAG_BYTES];
+        std::io::Read::read_exact(&mut &*file, &mut tag).map_err(|_| unreadable)?;
+        if read != artifact_bytes || mac.verify_slice(&tag).is_err() {
+            return Err("does not verify under this user's cache key (tampered, corrupt, or another plugin's)");
+        }
+        Ok(())
+    }
+
+    /// Compiles `wasm` (the plugin whose bytes hash to `sha256`) and stores
+    /// the result for the next load. A cache that cannot be written is
+    /// reported with a warning; the compiled plugin is returned either way.
+    pub fn compile(&self, engine: &Engine, sha256: &str, wasm: &[u8]) -> wasmtime::Result<Component> {
+        let compatibility = Self::compatibility(engine);
+        let path = self.path_for(sha256, compatibility);
         let compiled = engine.precompile_component(wasm)?;
         if let Err(error) = self.write(&path, sha256, compatibility, &compiled) {
             tracing::warn!(path = %path.display(), %error, "could not write the compile cache");
@@ -246,45 +314,13 @@ impl CompileCache {
         deserialize(engine, &compiled)
     }
 
-    fn read(&self, engine: &Engine, path: &Path, sha256: &str, compatibility: u64) -> Option<Component> {
-        let read =
-            files::open_regular_with(path, Links::Refuse).and_then(|file| files::read_limited(file, MAX_ENTRY_BYTES));
-        let stored = match read.map_err(io_error(path)) {
-            Ok(stored) => stored,
-            Err(CacheError::Io { cause, .. }) if cause.kind() == std::io::ErrorKind::NotFound => return None,
-            Err(error) => {
-                tracing::warn!(%error, "compile cache entry refused; recompiling");
-                return None;
-            }
-        };
-        let split = stored.len().checked_sub(TAG_BYTES)?;
-        let (artifact, tag) = stored.split_at(split);
-        if self.key.tag(sha256, compatibility, artifact).is_none_or(|mac| mac.verify_slice(tag).is_err()) {
-            tracing::warn!(
-                path = %path.display(),
-                "compile cache entry does not verify under this user's cache key (tampered, corrupt, or another plugin's); recompiling"
-            );
-            return None;
-        }
-        match deserialize(engine, artifact) {
-            Ok(component) => Some(component),
-            Err(error) => {
-                tracing::warn!(path = %path.display(), %error, "compile cache entry is unusable; recompiling");
-                None
-            }
-        }
-    }
-
     fn write(&self, path: &Path, sha256: &str, compatibility: u64, compiled: &[u8]) -> Result<(), CacheError> {
-        let tag = self
-            .key
-            .tag(sha256, compatibility, compiled)
-            .ok_or_else(|| CacheError::BadKey {
-                path: self.dir.clone(),
-                reason: "the key cannot make a tag".to_owned(),
-            })?
-            .finalize()
-            .into_bytes();
+        let mut mac = self.key.tag(sha256, compatibility).ok_or_else(|| CacheError::BadKey {
+            path: self.dir.clone(),
+            reason: "the key cannot make a tag".to_owned(),
+        })?;
+        mac.update(compiled);
+        let tag = mac.finalize().into_bytes();
         // An exclusive create of a random name (mode 0600), then a rename, so
         // a reader never sees half a file, concurrent writers never share one,
         // and no symlink planted at a guessable name is ever followed.
@@ -327,6 +363,23 @@ fn check_private(path: &Path, metadata: &std::fs::Metadata, forbidden: u32, advi
 fn effective_uid() -> u32 {
     // SAFETY: geteuid takes no arguments, touches no memory and always succeeds.
     unsafe { libc::geteuid() }
+}
+
+#[allow(unsafe_code, reason = "the file's bytes were verified under this user's key just before")]
+fn deserialize_mapped(engine: &Engine, file: &std::fs::File) -> wasmtime::Result<Component> {
+    use std::os::fd::AsRawFd as _;
+    // The entry is mapped through the descriptor that was verified, not by
+    // its name again, so a file renamed into its place after the check is
+    // never the one mapped. Entries are only ever replaced by a rename,
+    // never written in place, so the mapped bytes are the verified ones.
+    let verified = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+    // SAFETY: the file behind the descriptor carries a valid HMAC tag under
+    // a key only this user can read, bound to this plugin's sha256 and this
+    // engine's compatibility hash (`CompileCache::verify`); wasmtime also
+    // checks its header against the engine's configuration. wasmtime maps
+    // the whole file: the 32-byte tag after the compiled object is outside
+    // every section the object names, so it is never read as code.
+    unsafe { Component::deserialize_file(engine, verified) }
 }
 
 #[allow(unsafe_code, reason = "the bytes were produced by this engine's precompile or verified under this user's key")]
@@ -384,9 +437,14 @@ mod tests {
     #[test]
     fn a_tag_binds_the_plugin_hash_and_the_engine() {
         let key = CacheKey::ephemeral().unwrap();
-        let tag = key.tag("aa", 1, b"code").unwrap().finalize().into_bytes();
+        let tag_of = |key: &CacheKey, sha: &str, compat: u64, code: &[u8]| {
+            let mut mac = key.tag(sha, compat).unwrap();
+            mac.update(code);
+            mac
+        };
+        let tag = tag_of(&key, "aa", 1, b"code").finalize().into_bytes();
         let verifies = |key: &CacheKey, sha: &str, compat: u64, code: &[u8]| {
-            key.tag(sha, compat, code).unwrap().verify_slice(&tag).is_ok()
+            tag_of(key, sha, compat, code).verify_slice(&tag).is_ok()
         };
         assert!(verifies(&key, "aa", 1, b"code"));
         assert!(!verifies(&key, "bb", 1, b"code"), "another plugin's entry");

@@ -26,6 +26,10 @@ pub enum FailureKind {
     ContractViolation,
     /// The host itself failed around the call.
     Internal,
+    /// The entry's plugin could not be loaded when a claim first needed it
+    /// (a rule set loaded on demand): it does not compile, does not fit the
+    /// contract, or refused its payer configuration.
+    PluginUnavailable,
 }
 
 impl FailureKind {
@@ -39,6 +43,7 @@ impl FailureKind {
             FailureKind::Undecided => "undecided",
             FailureKind::ContractViolation => "contract-violation",
             FailureKind::Internal => "internal",
+            FailureKind::PluginUnavailable => "plugin-unavailable",
         }
     }
 }
@@ -77,6 +82,11 @@ impl EvaluationFailure {
             kind: FailureKind::Internal,
             message: format!("the host failed around the plugin call: {message}"),
         }
+    }
+
+    /// The entry's plugin could not be loaded; `message` is the load error.
+    pub fn unloadable(message: String) -> EvaluationFailure {
+        EvaluationFailure { kind: FailureKind::PluginUnavailable, message }
     }
 
     /// The plugin's answer does not fit the claim it was asked about.

@@ -121,23 +121,63 @@ pub fn parse_hex_key(text: &[u8]) -> Option<[u8; 32]> {
 /// The hex sha256 of the regular file at `path`, read as a stream, so a
 /// large data file is hashed without being held in memory.
 pub fn sha256_of_regular(path: &Path, limit: u64) -> std::io::Result<String> {
+    digest_regular(path, limit).map(|digest| digest.sha256)
+}
+
+/// What one streamed read of a file found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileDigest {
+    /// Hex sha256 of the whole file.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its first bytes (up to [`FileDigest::HEAD_BYTES`]), to tell what kind of file it is.
+    pub head: Vec<u8>,
+}
+
+impl FileDigest {
+    /// How many leading bytes are kept: enough for a WebAssembly header.
+    pub const HEAD_BYTES: usize = 8;
+}
+
+/// The sha256, size and first bytes of the regular file at `path`, of at
+/// most `limit` bytes, read once as a stream: a plugin is identified
+/// without holding a copy of it.
+pub fn digest_regular(path: &Path, limit: u64) -> std::io::Result<FileDigest> {
     use sha2::Digest as _;
     let file = open_regular(path)?;
     if file.metadata()?.len() > limit {
         return Err(too_large(limit));
     }
     let mut hasher = sha2::Sha256::new();
-    let mut reader = std::io::BufReader::with_capacity(1 << 16, file.take(limit));
+    let mut head = Vec::with_capacity(FileDigest::HEAD_BYTES);
+    let mut size = 0u64;
+    for_each_chunk(file.take(limit.saturating_add(1)), |chunk| {
+        let wanted = FileDigest::HEAD_BYTES.saturating_sub(head.len()).min(chunk.len());
+        head.extend_from_slice(chunk.get(..wanted).unwrap_or_default());
+        hasher.update(chunk);
+        size = size.saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
+    })?;
+    // A file that grew past the limit while it was read is refused too.
+    if size > limit {
+        return Err(too_large(limit));
+    }
+    Ok(FileDigest { sha256: hex::encode(hasher.finalize()), size, head })
+}
+
+/// Hands each chunk of `reader` to `each`, through one 64 KiB buffer, so a
+/// file of any size is read with no copy of it in memory.
+pub fn for_each_chunk(reader: impl std::io::Read, mut each: impl FnMut(&[u8])) -> std::io::Result<()> {
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
     loop {
         let chunk = std::io::BufRead::fill_buf(&mut reader)?;
         if chunk.is_empty() {
-            break;
+            return Ok(());
         }
-        hasher.update(chunk);
+        each(chunk);
         let read = chunk.len();
         std::io::BufRead::consume(&mut reader, read);
     }
-    Ok(hex::encode(hasher.finalize()))
 }
 
 fn too_large(limit: u64) -> std::io::Error {

@@ -121,6 +121,7 @@ fn binary_kind(bytes: &[u8]) -> Result<(), String> {
 }
 
 /// The inputs to loading one plugin.
+#[derive(Clone, Copy)]
 pub struct PluginSource<'a> {
     /// The payer entry that names it, for messages.
     pub entry: &'a str,
@@ -133,6 +134,37 @@ pub struct PluginSource<'a> {
 }
 
 impl Plugin {
+    /// Reads the plugin file once as a stream, checks that it is a
+    /// component and that it matches its pin, and returns its sha256 and
+    /// size. No copy of the file is kept.
+    pub(crate) fn check_pin(source: PluginSource<'_>) -> Result<(String, u64), LoadError> {
+        let PluginSource { entry, path, expected_sha256, max_bytes } = source;
+        let digest = crate::files::digest_regular(path, max_bytes).map_err(|cause| LoadError::ReadPlugin {
+            entry: entry.to_owned(),
+            path: path.to_path_buf(),
+            cause,
+        })?;
+        // Whether it is WebAssembly at all is said before any hash, so a rule
+        // set naming some other file never learns that file's sha256.
+        binary_kind(&digest.head).map_err(|message| LoadError::NotAPlugin {
+            entry: entry.to_owned(),
+            path: path.to_path_buf(),
+            message,
+        })?;
+        let crate::files::FileDigest { sha256, size, .. } = digest;
+        if let Some(expected) = expected_sha256
+            && !expected.eq_ignore_ascii_case(&sha256)
+        {
+            return Err(LoadError::HashMismatch {
+                entry: entry.to_owned(),
+                path: path.to_path_buf(),
+                expected: expected.to_ascii_lowercase(),
+                actual: sha256,
+            });
+        }
+        Ok((sha256, size))
+    }
+
     /// Reads, verifies, compiles (or takes from the cache) and pre-links a plugin,
     /// then asks it to describe itself.
     pub(crate) fn load(
@@ -143,39 +175,38 @@ impl Plugin {
         limits: &SandboxLimits,
         source: PluginSource<'_>,
     ) -> Result<Plugin, LoadError> {
-        let PluginSource { entry, path, expected_sha256, max_bytes } = source;
+        let (sha256, size) = Plugin::check_pin(source)?;
+        let PluginSource { entry, path, max_bytes, .. } = source;
         let owned = |p: &Path| p.to_path_buf();
-        let bytes = crate::files::read_regular(path, max_bytes).map_err(|cause| LoadError::ReadPlugin {
-            entry: entry.to_owned(),
-            path: owned(path),
-            cause,
-        })?;
+        let unreadable = |cause| LoadError::ReadPlugin { entry: entry.to_owned(), path: owned(path), cause };
         let not_a_plugin =
             |message: String| LoadError::NotAPlugin { entry: entry.to_owned(), path: owned(path), message };
-        // Whether it is WebAssembly at all is said before any hash, so a rule
-        // set naming some other file never learns that file's sha256.
-        binary_kind(&bytes).map_err(not_a_plugin)?;
-        let sha256 = sha256_hex(&bytes);
-        if let Some(expected) = expected_sha256
-            && !expected.eq_ignore_ascii_case(&sha256)
-        {
-            return Err(LoadError::HashMismatch {
-                entry: entry.to_owned(),
-                path: owned(path),
-                expected: expected.to_ascii_lowercase(),
-                actual: sha256,
-            });
-        }
-        let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
         if let Some((known, pre)) = compiled.get(&sha256) {
             let Compiled { info, imports, contract_version, .. } = known;
             return Ok(Plugin { path: owned(path), sha256, size, info, imports, contract_version, pre });
         }
-        let component = match cache {
-            Some(cache) => cache.load_or_compile(engine, &sha256, &bytes),
-            None => Component::new(engine, &bytes),
-        }
-        .map_err(|e| not_a_plugin(format!("it does not compile: {e}")))?;
+        let component = match cache.and_then(|cache| cache.find(engine, &sha256)) {
+            Some(component) => component,
+            None => {
+                let bytes = crate::files::read_regular(path, max_bytes).map_err(unreadable)?;
+                // What is compiled must be what was pinned, even if the file
+                // was replaced between the two reads.
+                let compiled_sha256 = sha256_hex(&bytes);
+                if compiled_sha256 != sha256 {
+                    return Err(LoadError::HashMismatch {
+                        entry: entry.to_owned(),
+                        path: owned(path),
+                        expected: sha256,
+                        actual: compiled_sha256,
+                    });
+                }
+                match cache {
+                    Some(cache) => cache.compile(engine, &sha256, &bytes),
+                    None => Component::new(engine, &bytes),
+                }
+                .map_err(|e| not_a_plugin(format!("it does not compile: {e}")))?
+            }
+        };
 
         let component_type = component.component_type();
         let exports: Vec<String> = component_type.exports(engine).map(|(name, _)| name.to_owned()).collect();

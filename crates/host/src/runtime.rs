@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use payrules_model::{Claim, Date};
 use wasmtime::Engine;
@@ -65,17 +65,50 @@ pub struct PayerPolicyEntry {
     pub effective_from: Date,
     /// Last date of service covered, inclusive.
     pub effective_to: Option<Date>,
-    /// The plugin.
-    pub plugin: Arc<Plugin>,
+    /// The plugin file, as the rule set names it (resolved from its folder).
+    pub plugin_path: PathBuf,
+    /// Hex sha256 of the plugin file, checked against the rule set's pin at load.
+    pub plugin_sha256: String,
+    /// The plugin, once loaded: at the rule set's load, or on demand at the
+    /// first claim routed here ([`Host::load_rule_set_on_demand`]). A load
+    /// that failed keeps its message, so it is tried once.
+    plugin: OnceLock<Result<Arc<Plugin>, String>>,
     /// The payer configuration, as the JSON the plugin reads.
     pub config_json: String,
     /// The reference tables the entry may consult.
     pub data: GrantedData,
     /// Whether an allowed amount above a line's charge is refused.
     pub never_above_charge: bool,
+    /// The largest plugin file read when the plugin is loaded on demand.
+    max_plugin_bytes: u64,
+}
+
+/// When a rule set's plugins are compiled, instantiated and configured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Loading {
+    /// All of them, at load: a service, a kit run or a diff needs every one.
+    Eager,
+    /// Each at the first claim routed to it.
+    OnDemand,
 }
 
 impl PayerPolicyEntry {
+    /// The entry's plugin if it has been loaded. Every entry of a rule set
+    /// loaded with [`Host::load_rule_set`] has it.
+    pub fn plugin(&self) -> Option<&Arc<Plugin>> {
+        self.plugin.get().and_then(|loaded| loaded.as_ref().ok())
+    }
+
+    /// Where the entry's plugin is loaded from, and the pin it must match.
+    fn plugin_source(&self) -> PluginSource<'_> {
+        PluginSource {
+            entry: &self.name,
+            path: &self.plugin_path,
+            expected_sha256: Some(&self.plugin_sha256),
+            max_bytes: self.max_plugin_bytes,
+        }
+    }
+
     /// Whether the entry covers `date`.
     pub fn covers(&self, date: Date) -> bool {
         date >= self.effective_from && self.effective_to.is_none_or(|to| date <= to)
@@ -137,11 +170,30 @@ impl Host {
     /// has it accept its payer configuration. Any refusal fails the whole load,
     /// naming the entry, the file and the reason.
     pub fn load_rule_set(&self, path: &Path) -> Result<Arc<RuleSet>, LoadError> {
+        self.load(path, Loading::Eager)
+    }
+
+    /// Loads a rule set for checking claims as they come: the rule set file
+    /// and its tables are read and checked now, but each entry's plugin is
+    /// read, checked against its pin, compiled, instantiated and configured
+    /// only when a claim is first routed to it, so checking one claim costs
+    /// one plugin. A plugin that then fails to load (a wrong pin, a file
+    /// that is not a plugin) or refuses its configuration fails the claims
+    /// routed to it (each still gets its record, saying why), not the whole
+    /// run. A rule
+    /// set whose entries ask for their test kits is loaded whole, as
+    /// [`Host::load_rule_set`] does, since the kits run at load.
+    pub fn load_rule_set_on_demand(&self, path: &Path) -> Result<Arc<RuleSet>, LoadError> {
+        self.load(path, Loading::OnDemand)
+    }
+
+    fn load(&self, path: &Path, loading: Loading) -> Result<Arc<RuleSet>, LoadError> {
         // Read once: the bytes a signature is checked against are the bytes loaded.
         let bytes = read_rule_set_bytes(path)?;
         let file = parse_rule_set(path, &bytes)?;
         crate::signing::verify(path, &bytes, &file, &self.trusted_keys)
             .map_err(|cause| LoadError::Signature { cause })?;
+        let loading = if file.payers.iter().any(|entry| entry.kit.is_some()) { Loading::Eager } else { loading };
         // read_rule_set has refused limits out of range already.
         let limits = file
             .sandbox
@@ -157,61 +209,46 @@ impl Host {
         for entry in &file.payers {
             let plugin_path = base.join(&entry.plugin);
             check_plugin_place(path, &entry.name, &plugin_path, &allowed)?;
-            let key = (plugin_path.clone(), entry.sha256.to_ascii_lowercase());
-            let plugin = match loaded.get(&key) {
-                Some(plugin) => Arc::clone(plugin),
-                None => {
-                    let source = PluginSource {
-                        entry: &entry.name,
-                        path: &plugin_path,
-                        expected_sha256: Some(&entry.sha256),
-                        max_bytes: file_limits.plugin_bytes,
-                    };
-                    let plugin = Arc::new(Plugin::load(
-                        &self.engine,
-                        &self.linker,
-                        self.cache.as_ref(),
-                        &self.compiled,
-                        &limits,
-                        source,
-                    )?);
-                    loaded.insert(key, Arc::clone(&plugin));
-                    plugin
-                }
-            };
-            let config_json = config_json(&entry.config);
             let grants = Grants {
                 ncci_ptp: entry.data.iter().any(|t| t == "ncci-ptp"),
                 mue: entry.data.iter().any(|t| t == "mue"),
                 rvu: entry.data.iter().any(|t| t == "rvu"),
                 gpci: entry.data.iter().any(|t| t == "gpci"),
             };
-            let data = GrantedData::new(Arc::clone(&tables), grants);
-            self.configured_instance(&plugin, &limits, &config_json, data.clone()).map_err(
-                |failure| match failure {
-                    Configure::Refused(message) => LoadError::InvalidConfig {
-                        entry: entry.name.clone(),
-                        plugin: plugin.info.name.clone(),
-                        message,
-                    },
-                    Configure::Failed(failure) => LoadError::PluginFailed {
-                        entry: entry.name.clone(),
-                        path: plugin_path.clone(),
-                        message: failure.to_string(),
-                    },
-                },
-            )?;
-            tracing::info!(entry = %entry.name, plugin = %plugin.info.name, version = %plugin.info.version, "payer policy loaded");
-            entries.push(PayerPolicyEntry {
+            let mut policy = PayerPolicyEntry {
                 name: entry.name.clone(),
                 payer_ids: entry.payer_ids.clone(),
                 effective_from: entry.effective_from,
                 effective_to: entry.effective_to,
-                plugin,
-                config_json,
-                data,
+                plugin_path: plugin_path.clone(),
+                plugin_sha256: entry.sha256.to_ascii_lowercase(),
+                plugin: OnceLock::new(),
+                config_json: config_json(&entry.config),
+                data: GrantedData::new(Arc::clone(&tables), grants),
                 never_above_charge: entry.never_above_charge,
-            });
+                max_plugin_bytes: file_limits.plugin_bytes,
+            };
+            match loading {
+                Loading::Eager => {
+                    let key = (plugin_path.clone(), policy.plugin_sha256.clone());
+                    let plugin = match loaded.get(&key) {
+                        Some(plugin) => Arc::clone(plugin),
+                        None => {
+                            let plugin = Arc::new(self.load_plugin(&limits, policy.plugin_source())?);
+                            loaded.insert(key, Arc::clone(&plugin));
+                            plugin
+                        }
+                    };
+                    self.check_config(&policy, &plugin, &limits)?;
+                    tracing::info!(entry = %entry.name, plugin = %plugin.info.name, version = %plugin.info.version, "payer policy loaded");
+                    policy.plugin = OnceLock::from(Ok(plugin));
+                }
+                // The pin is checked when the plugin is loaded, at the first
+                // claim routed here: hashing every plugin up front would
+                // cost a one-claim check more than loading its own.
+                Loading::OnDemand => {}
+            }
+            entries.push(policy);
         }
         let rule_set = Arc::new(RuleSet {
             name: file.name,
@@ -229,6 +266,53 @@ impl Host {
             }
         }
         Ok(rule_set)
+    }
+
+    fn load_plugin(&self, limits: &SandboxLimits, source: PluginSource<'_>) -> Result<Plugin, LoadError> {
+        Plugin::load(&self.engine, &self.linker, self.cache.as_ref(), &self.compiled, limits, source)
+    }
+
+    /// Has the plugin accept `entry`'s configuration, returning the
+    /// configured instance (which the first claim may use).
+    fn check_config(
+        &self,
+        entry: &PayerPolicyEntry,
+        plugin: &Plugin,
+        limits: &SandboxLimits,
+    ) -> Result<PluginInstance, LoadError> {
+        self.configured_instance(plugin, limits, &entry.config_json, entry.data.clone()).map_err(
+            |failure| match failure {
+                Configure::Refused(message) => {
+                    LoadError::InvalidConfig { entry: entry.name.clone(), plugin: plugin.info.name.clone(), message }
+                }
+                Configure::Failed(failure) => LoadError::PluginFailed {
+                    entry: entry.name.clone(),
+                    path: entry.plugin_path.clone(),
+                    message: failure.to_string(),
+                },
+            },
+        )
+    }
+
+    /// `entry`'s plugin, loading it and checking its configuration on first
+    /// use. The instance that checked the configuration is handed back when
+    /// this call did the load, so the first claim does not make another.
+    fn plugin_for(
+        &self,
+        entry: &PayerPolicyEntry,
+        limits: &SandboxLimits,
+    ) -> Result<(Arc<Plugin>, Option<PluginInstance>), String> {
+        let mut first_instance = None;
+        let loaded = entry.plugin.get_or_init(|| {
+            let plugin = Arc::new(self.load_plugin(limits, entry.plugin_source()).map_err(|e| e.to_string())?);
+            first_instance = Some(self.check_config(entry, &plugin, limits).map_err(|e| e.to_string())?);
+            tracing::info!(entry = %entry.name, plugin = %plugin.info.name, version = %plugin.info.version, "payer policy loaded on first use");
+            Ok(plugin)
+        });
+        match loaded {
+            Ok(plugin) => Ok((Arc::clone(plugin), first_instance)),
+            Err(message) => Err(message.clone()),
+        }
     }
 
     /// Runs the kit in `dir` under `rule_set`; any failing case refuses the rule set.
@@ -314,21 +398,10 @@ impl Evaluator<'_> {
             return Verdict::Failed { failure, receipt: receipt(&rule_set, None, None) };
         };
         let limits = rule_set.limits;
-        let mut instance = match self.warm.remove(&index) {
-            Some(instance) => instance,
-            None => match self.host.configured_instance(&entry.plugin, &limits, &entry.config_json, entry.data.clone())
-            {
-                Ok(instance) => instance,
-                Err(Configure::Failed(failure)) => {
-                    return Verdict::Failed { failure, receipt: receipt(&rule_set, Some(entry), None) };
-                }
-                Err(Configure::Refused(message)) => {
-                    let failure = EvaluationFailure::internal(format!(
-                        "the plugin refused a configuration it accepted at load: {message}"
-                    ));
-                    return Verdict::Failed { failure, receipt: receipt(&rule_set, Some(entry), None) };
-                }
-            },
+        let warm = self.warm.remove(&index);
+        let mut instance = match warm.map_or_else(|| self.fresh_instance(entry, &limits), Ok) {
+            Ok(instance) => instance,
+            Err(failure) => return Verdict::Failed { failure, receipt: receipt(&rule_set, Some(entry), None) },
         };
         let evaluated = instance.evaluate(&limits, claim).and_then(|(outcome, fuel)| {
             let totals = check_outcome(claim, &outcome, entry.never_above_charge).map_err(|why| {
@@ -345,7 +418,7 @@ impl Evaluator<'_> {
             }
             Err(failure) => {
                 // A plugin's message may quote the claim, so it and the claim id are for debugging only.
-                tracing::warn!(plugin = %entry.plugin.info.name, kind = failure.kind.as_str(), "plugin failed; its instance is discarded");
+                tracing::warn!(entry = %entry.name, kind = failure.kind.as_str(), "plugin failed; its instance is discarded");
                 tracing::debug!(claim = %claim.id, %failure, "plugin failure");
                 Verdict::Failed { failure, receipt: receipt(&rule_set, Some(entry), None) }
             }
@@ -353,13 +426,40 @@ impl Evaluator<'_> {
     }
 }
 
+impl Evaluator<'_> {
+    /// A new configured instance of `entry`'s plugin, loading the plugin
+    /// first if the rule set was loaded on demand and no claim has used it.
+    fn fresh_instance(
+        &self,
+        entry: &PayerPolicyEntry,
+        limits: &SandboxLimits,
+    ) -> Result<PluginInstance, EvaluationFailure> {
+        let (plugin, first) = self.host.plugin_for(entry, limits).map_err(EvaluationFailure::unloadable)?;
+        if let Some(first) = first {
+            return Ok(first);
+        }
+        self.host.configured_instance(&plugin, limits, &entry.config_json, entry.data.clone()).map_err(|failure| {
+            match failure {
+                Configure::Failed(failure) => failure,
+                Configure::Refused(message) => EvaluationFailure::internal(format!(
+                    "the plugin refused a configuration it accepted at load: {message}"
+                )),
+            }
+        })
+    }
+}
+
+/// The receipt of a claim `entry` served, or tried to. The plugin's sha256
+/// is the one the entry pins (and was checked), even when the plugin could
+/// not be loaded; its name and version are known once it is.
 fn receipt(rule_set: &RuleSet, entry: Option<&PayerPolicyEntry>, fuel_used: Option<u64>) -> Receipt {
+    let plugin = entry.and_then(PayerPolicyEntry::plugin);
     Receipt {
         rule_set: format!("{}@{}", rule_set.name, rule_set.version),
         entry: entry.map(|e| e.name.clone()).unwrap_or_default(),
-        plugin: entry.map(|e| format!("{}@{}", e.plugin.info.name, e.plugin.info.version)).unwrap_or_default(),
-        plugin_sha256: entry.map(|e| e.plugin.sha256.clone()).unwrap_or_default(),
-        contract_version: entry.map(|e| e.plugin.info.contract_version.clone()).unwrap_or_default(),
+        plugin: plugin.map(|p| format!("{}@{}", p.info.name, p.info.version)).unwrap_or_default(),
+        plugin_sha256: entry.map(|e| e.plugin_sha256.clone()).unwrap_or_default(),
+        contract_version: plugin.map(|p| p.info.contract_version.clone()).unwrap_or_default(),
         fuel_used,
     }
 }

@@ -455,6 +455,47 @@ fn validated(name: &str, line: usize, claim: Claim) -> Result<Claim, String> {
 
 /// The claims of a TOML text, and whether it holds `[[claims]]`.
 fn read_toml(name: &str, text: &str) -> (Vec<ClaimInput>, bool) {
+    // As for JSON: valid claims are read on the fast path, straight from the
+    // text; any failure reads the whole text again on the path that names
+    // the field, so errors stay exactly as precise.
+    if let Some(read) = read_toml_fast(name, text) {
+        return read;
+    }
+    read_toml_located(name, text)
+}
+
+/// The claims of a TOML text read straight into claims, or `None` when any
+/// of them does not read (validation errors are still reported here: they
+/// are found after reading, the same on either path).
+fn read_toml_fast(name: &str, text: &str) -> Option<(Vec<ClaimInput>, bool)> {
+    #[derive(Deserialize)]
+    struct Batch {
+        claims: Vec<toml::Spanned<Claim>>,
+    }
+    // A batch names `claims` as a table array; a single claim never has that key.
+    let batch = text.lines().any(|line| line.trim_start().starts_with("[[claims]]"));
+    let claims: Vec<(usize, Claim)> = if batch {
+        let batch = toml::from_str::<Batch>(text).ok()?;
+        let mut lines = LineCounter::new();
+        batch.claims.into_iter().map(|c| (lines.line_at(text, c.span().start), c.into_inner())).collect()
+    } else {
+        vec![(1, toml::from_str::<Claim>(text).ok()?)]
+    };
+    let many = claims.len() > 1;
+    let inputs = claims
+        .into_iter()
+        .enumerate()
+        .map(|(index, (line, claim))| {
+            let source = if many { format!("{name}:{line} (claim {})", index + 1) } else { format!("{name}:{line}") };
+            let claim_id = Some(claim.id.clone());
+            ClaimInput { source, claim_id, claim: validated(name, line, claim), whole: false }
+        })
+        .collect();
+    Some((inputs, batch))
+}
+
+/// The claims of a TOML text, each error naming its field's path.
+fn read_toml_located(name: &str, text: &str) -> (Vec<ClaimInput>, bool) {
     let table: toml::Table = match toml::from_str(text) {
         Ok(table) => table,
         Err(error) => {

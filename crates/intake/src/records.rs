@@ -84,6 +84,16 @@ impl Checked {
         }
     }
 
+    /// Forgets how each amount was reached, for a caller that will not show
+    /// it: [`Checked::record`] then writes the report without copying it.
+    pub fn forget_price_steps(&mut self) {
+        match self {
+            Checked::Invalid { .. } => {}
+            Checked::Report { report, .. } => clear_price_steps(report),
+            Checked::Comparison { reports, .. } => reports.iter_mut().for_each(|(_, report)| clear_price_steps(report)),
+        }
+    }
+
     /// The JSON record, as one line of text: the report with its `source`,
     /// a comparison with one entry per payer, or an `invalid-input` record.
     /// Price steps are left out unless `explain` asks how each amount was
@@ -151,12 +161,16 @@ fn shown(report: &ClaimReport, explain: bool) -> std::borrow::Cow<'_, ClaimRepor
         return std::borrow::Cow::Borrowed(report);
     }
     let mut report = report.clone();
+    clear_price_steps(&mut report);
+    std::borrow::Cow::Owned(report)
+}
+
+fn clear_price_steps(report: &mut ClaimReport) {
     if let Verdict::Evaluated { outcome, .. } = &mut report.verdict {
         for line in &mut outcome.lines {
             line.price_steps.clear();
         }
     }
-    std::borrow::Cow::Owned(report)
 }
 
 /// One payer id per payer policy in force on the claim's first date of

@@ -219,11 +219,12 @@ async fn rule_set(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
                 "payer_ids": entry.payer_ids,
                 "effective_from": entry.effective_from,
                 "effective_to": entry.effective_to,
+                // The service loads every entry's plugin with the rule set.
                 "plugin": {
-                    "name": entry.plugin.info.name,
-                    "version": entry.plugin.info.version,
-                    "contract_version": entry.plugin.info.contract_version,
-                    "sha256": entry.plugin.sha256,
+                    "name": entry.plugin().map(|p| &p.info.name),
+                    "version": entry.plugin().map(|p| &p.info.version),
+                    "contract_version": entry.plugin().map(|p| &p.info.contract_version),
+                    "sha256": entry.plugin_sha256,
                 },
             })
         })
