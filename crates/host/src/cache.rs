@@ -250,7 +250,10 @@ impl CompileCache {
             return None;
         }
         match deserialize_mapped(engine, &file) {
-            Ok(component) => return Some(component),
+            Ok(component) => {
+                tracing::debug!(path = %path.display(), "compiled plugin mapped from the cache");
+                return Some(component);
+            }
             // A cache on a file system mounted noexec can be read but not
             // mapped as code: the entry is then used from a copy.
             Err(error) => {

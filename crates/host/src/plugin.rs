@@ -137,7 +137,7 @@ impl Plugin {
     /// Reads the plugin file once as a stream, checks that it is a
     /// component and that it matches its pin, and returns its sha256 and
     /// size. No copy of the file is kept.
-    pub(crate) fn check_pin(source: PluginSource<'_>) -> Result<(String, u64), LoadError> {
+    fn check_pin(source: PluginSource<'_>) -> Result<(String, u64), LoadError> {
         let PluginSource { entry, path, expected_sha256, max_bytes } = source;
         let digest = crate::files::digest_regular(path, max_bytes).map_err(|cause| LoadError::ReadPlugin {
             entry: entry.to_owned(),

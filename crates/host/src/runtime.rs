@@ -67,7 +67,8 @@ pub struct PayerPolicyEntry {
     pub effective_to: Option<Date>,
     /// The plugin file, as the rule set names it (resolved from its folder).
     pub plugin_path: PathBuf,
-    /// Hex sha256 of the plugin file, checked against the rule set's pin at load.
+    /// The sha256 the rule set pins for the plugin file, in lowercase hex;
+    /// the file must match it when the plugin is loaded.
     pub plugin_sha256: String,
     /// The plugin, once loaded: at the rule set's load, or on demand at the
     /// first claim routed here ([`Host::load_rule_set_on_demand`]). A load
@@ -180,9 +181,8 @@ impl Host {
     /// one plugin. A plugin that then fails to load (a wrong pin, a file
     /// that is not a plugin) or refuses its configuration fails the claims
     /// routed to it (each still gets its record, saying why), not the whole
-    /// run. A rule
-    /// set whose entries ask for their test kits is loaded whole, as
-    /// [`Host::load_rule_set`] does, since the kits run at load.
+    /// run. A rule set whose entries ask for their test kits is loaded
+    /// whole, as [`Host::load_rule_set`] does, since the kits run at load.
     pub fn load_rule_set_on_demand(&self, path: &Path) -> Result<Arc<RuleSet>, LoadError> {
         self.load(path, Loading::OnDemand)
     }

@@ -486,12 +486,17 @@ fn read_toml_fast(name: &str, text: &str) -> Option<(Vec<ClaimInput>, bool)> {
         .into_iter()
         .enumerate()
         .map(|(index, (line, claim))| {
-            let source = if many { format!("{name}:{line} (claim {})", index + 1) } else { format!("{name}:{line}") };
+            let source = toml_source(name, line, index, many);
             let claim_id = Some(claim.id.clone());
             ClaimInput { source, claim_id, claim: validated(name, line, claim), whole: false }
         })
         .collect();
     Some((inputs, batch))
+}
+
+/// Where the `index`th claim of a TOML text, starting on `line`, came from.
+fn toml_source(name: &str, line: usize, index: usize, many: bool) -> String {
+    if many { format!("{name}:{line} (claim {})", index + 1) } else { format!("{name}:{line}") }
 }
 
 /// The claims of a TOML text, each error naming its field's path.
@@ -533,7 +538,7 @@ fn read_toml_located(name: &str, text: &str) -> (Vec<ClaimInput>, bool) {
         .enumerate()
         .map(|(index, (line, table))| {
             let claim_id = table.get("id").map(|id| id.as_str().map_or_else(|| id.to_string(), str::to_owned));
-            let source = if many { format!("{name}:{line} (claim {})", index + 1) } else { format!("{name}:{line}") };
+            let source = toml_source(name, line, index, many);
             let claim = serde_path_to_error::deserialize::<_, Claim>(toml::Value::Table(table))
                 .map_err(|error| {
                     format!("{name}:{line}: `{}`: {}", error.path(), error.inner().message().replace('\n', " "))
@@ -543,4 +548,55 @@ fn read_toml_located(name: &str, text: &str) -> (Vec<ClaimInput>, bool) {
         })
         .collect();
     (claims, batch)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+
+    use super::*;
+
+    /// A `[[claims]]` batch of two copies of the seed claim, the second
+    /// with its id changed and, when `bad` is given, one field made wrong.
+    fn batch(bad: Option<(&str, toml::Value)>) -> String {
+        let seed: toml::Table = toml::from_str(include_str!("../../../examples/claims/hip-replacement.toml")).unwrap();
+        let mut second = seed.clone();
+        second.insert("id".to_owned(), toml::Value::String("HIP-SECOND".to_owned()));
+        if let Some((key, value)) = bad {
+            second.insert(key.to_owned(), value);
+        }
+        let claims = vec![toml::Value::Table(seed), toml::Value::Table(second)];
+        let mut top = toml::Table::new();
+        top.insert("claims".to_owned(), toml::Value::Array(claims));
+        toml::to_string(&top).unwrap()
+    }
+
+    fn summary(inputs: &[ClaimInput]) -> Vec<(String, Option<String>, Result<Claim, String>)> {
+        inputs.iter().map(|i| (i.source.clone(), i.claim_id.clone(), i.claim.clone())).collect()
+    }
+
+    #[test]
+    fn a_toml_batch_reads_the_same_on_the_fast_path_as_on_the_located_one() {
+        let text = batch(None);
+        assert!(text.contains("[[claims]]"), "{text}");
+        let (fast, fast_batch) = read_toml_fast("b.toml", &text).expect("every claim reads");
+        let (located, located_batch) = read_toml_located("b.toml", &text);
+        assert!(fast_batch && located_batch);
+        assert_eq!(summary(&fast), summary(&located));
+        assert_eq!(fast.len(), 2);
+        assert!(fast[1].source.starts_with("b.toml:") && fast[1].source.ends_with("(claim 2)"), "{}", fast[1].source);
+        assert!(fast.iter().all(|input| input.claim.is_ok()));
+    }
+
+    #[test]
+    fn a_toml_claim_that_does_not_read_is_located_and_the_others_still_read() {
+        let text = batch(Some(("diagnoses", toml::Value::String("Z96.641".to_owned()))));
+        assert!(read_toml_fast("b.toml", &text).is_none(), "the fast path gives up");
+        let (inputs, _) = read_toml("b.toml", &text);
+        assert_eq!(inputs.len(), 2, "one record per claim");
+        assert!(inputs[0].claim.is_ok());
+        let error = inputs[1].claim.as_ref().unwrap_err();
+        assert!(error.starts_with("b.toml:") && error.contains("`diagnoses`"), "{error}");
+        assert_eq!(inputs[1].claim_id.as_deref(), Some("HIP-SECOND"));
+    }
 }
