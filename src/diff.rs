@@ -7,7 +7,7 @@
 //! size runs in constant memory. Output follows input order, so the same
 //! corpus and rule sets always give the same report.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -45,44 +45,6 @@ pub struct DiffArgs {
 
     #[command(flatten)]
     jobs: crate::JobsArgs,
-}
-
-/// How often the progress line is redrawn, in claims.
-const PROGRESS_EVERY: u64 = 500;
-
-/// The progress line drawn on a terminal: a bar when the number of claims is
-/// known beforehand (JSON Lines files, counted by their lines), else a count.
-struct Progress {
-    total: Option<u64>,
-}
-
-impl Progress {
-    fn new(files: &[PathBuf]) -> Progress {
-        let mut total = Some(0u64);
-        for file in files {
-            let lines = matches!(file.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson"))
-                .then(|| std::fs::File::open(file).ok())
-                .flatten()
-                .map(|f| {
-                    use std::io::BufRead as _;
-                    std::io::BufReader::new(f).lines().map_while(Result::ok).filter(|l| !l.trim().is_empty()).count()
-                });
-            total = total.zip(lines).map(|(sum, n)| sum + n as u64);
-        }
-        Progress { total }
-    }
-
-    fn draw(&self, done: u64, changed: u64) {
-        const WIDTH: u64 = 30;
-        match self.total {
-            Some(total) if total > 0 => {
-                let filled = (done.min(total) * WIDTH / total) as usize;
-                let bar = format!("{}{}", "#".repeat(filled), ".".repeat(WIDTH as usize - filled));
-                eprint!("\r[{bar}] {:>3}%  {done}/{total} claims, {changed} changed", done * 100 / total);
-            }
-            _ => eprint!("\r{done} claims replayed, {changed} changed"),
-        }
-    }
 }
 
 fn signed(amount: Money) -> String {
@@ -232,7 +194,7 @@ pub fn diff(args: &DiffArgs) -> Result<u8> {
     let claims_bytes = base_rules.file_limits.claims_bytes;
     let inputs = args.files.iter().flat_map(|file| payrules_intake::read_claims(file, claims_bytes));
 
-    let progress = std::io::stderr().is_terminal().then(|| Progress::new(&args.files));
+    let progress = crate::progress::Progress::claims(&args.files, "replayed");
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut summary = ImpactSummary::default();
     payrules_intake::batch::map_in_order(
@@ -254,17 +216,11 @@ pub fn diff(args: &DiffArgs) -> Result<u8> {
             if let Some(text) = replayed.text {
                 writeln!(out, "{text}")?;
             }
-            if let Some(progress) = &progress
-                && summary.claims % PROGRESS_EVERY == 0
-            {
-                progress.draw(summary.claims, summary.changed);
-            }
+            progress.advance(|| format!(", {} changed", summary.changed));
             Ok(())
         },
     )?;
-    if progress.is_some() {
-        eprint!("\r\x1b[2K");
-    }
+    progress.finish();
     match args.format {
         Format::Table => write!(out, "{}", summary_text(&summary, &names.0, &names.1))?,
         Format::Json => writeln!(out, "{}", json!({ "summary": summary, "base": names.0, "candidate": names.1 }))?,

@@ -20,6 +20,12 @@ pub struct FixArgs {
     #[arg(short, long)]
     output: Option<PathBuf>,
 
+    /// How to report what was done (standard output; the corrected file
+    /// then goes to --output): notes for a person on standard error, or
+    /// one JSON document, as the service's /v1/fix?format=json answers.
+    #[arg(long, value_enum, default_value_t = crate::Format::Table, requires_if("json", "output"))]
+    format: crate::Format,
+
     #[command(flatten)]
     rule_set: RuleSetArgs,
 }
@@ -28,6 +34,7 @@ pub struct FixArgs {
 pub fn fix(args: &FixArgs) -> Result<u8> {
     let name = args.file.display().to_string();
     let (host, rule_set) = args.rule_set.load_on_demand()?;
+    let label = format!("{}@{}", rule_set.name, rule_set.version);
     let (text, encoding) = payrules_intake::read_text_and_encoding(&args.file, rule_set.file_limits.claims_bytes)
         .map_err(|error| anyhow::anyhow!("{name}: {error}"))?;
     let mut evaluator = host.evaluator(rule_set);
@@ -39,6 +46,20 @@ pub fn fix(args: &FixArgs) -> Result<u8> {
         None => std::io::stdout().lock().write_all(&bytes)?,
     }
 
+    let exit = if run.count(Fate::NotRead) > 0 {
+        EXIT_BAD_INPUT
+    } else if run.left_for_review() > 0 || run.count(Fate::NotChecked) > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    };
+    if args.format == crate::Format::Json {
+        writeln!(std::io::stdout().lock(), "{}", run.json(&label))?;
+        return Ok(exit);
+    }
+    if crate::quiet() {
+        return Ok(exit);
+    }
     // The summary is for a person; a closed standard error loses it but not the corrected file.
     let mut err = std::io::stderr().lock();
     for claim in &run.claims {
@@ -61,11 +82,5 @@ pub fn fix(args: &FixArgs) -> Result<u8> {
         "{} claim(s): {fixed} corrected, {left} fix(es) left for review, {not_read} could not be read, {not_checked} could not be checked",
         run.claims.len()
     );
-    Ok(if not_read > 0 {
-        EXIT_BAD_INPUT
-    } else if left > 0 || not_checked > 0 {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    })
+    Ok(exit)
 }

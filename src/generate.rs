@@ -163,6 +163,7 @@ pub fn generate(args: &GenArgs) -> Result<u8> {
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let mut batch = Vec::new();
+    let progress = crate::progress::Progress::known(args.count, "written");
     for index in 0..args.count {
         let Some(claim) = synthetic_claim(&rule_set, &mut random, index) else {
             anyhow::bail!(
@@ -173,7 +174,9 @@ pub fn generate(args: &GenArgs) -> Result<u8> {
             GenFormat::Jsonl => writeln!(sink, "{}", serde_json::to_string(&claim)?)?,
             GenFormat::X12 => batch.push(claim),
         }
+        progress.advance(String::new);
     }
+    progress.finish();
     if args.format == GenFormat::X12 {
         let date = Date::new(2026, 1, 2).map_err(|e| anyhow::anyhow!("{e}"))?;
         sink.write_all(compose_837p(&batch, &ComposeOptions::new(date)).as_bytes())?;

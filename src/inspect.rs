@@ -42,6 +42,7 @@ pub fn inspect(args: &InspectArgs) -> Result<u8> {
 
 fn as_json(plugin: &Plugin, outside: &[&String]) -> serde_json::Value {
     json!({
+        "schema_version": payrules_intake::SCHEMA_VERSION,
         "name": plugin.info.name,
         "version": plugin.info.version,
         "contract_version": plugin.contract_version,

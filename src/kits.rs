@@ -9,6 +9,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use payrules_host::kit::{KitReport, read_kit};
 use payrules_host::{Host, RuleSet};
+use serde::Serialize;
+use serde_json::json;
 
 use crate::{CacheArgs, EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_FINDINGS, load_rule_set};
 
@@ -18,9 +20,14 @@ pub struct TestArgs {
     /// Kit folders (holding `kit.toml`); every `plugins/*/kit` when omitted.
     paths: Vec<PathBuf>,
 
-    /// Show failing cases only.
-    #[arg(short, long)]
-    quiet: bool,
+    /// Run only the cases whose name or case file matches this regular
+    /// expression (`--run 'units|8-minute'`); the others are not run.
+    #[arg(long, value_name = "PATTERN")]
+    run: Option<regex::Regex>,
+
+    /// Output format: a readable report, or one JSON document with every case.
+    #[arg(long, value_enum, default_value_t = crate::Format::Table)]
+    format: crate::Format,
 
     #[command(flatten)]
     cache: CacheArgs,
@@ -47,46 +54,102 @@ fn kit_dirs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(dirs)
 }
 
+/// One kit's run: which plugin under which rule set, each case's result,
+/// and which of the plugin's declared rules the cases made fire.
+#[derive(Serialize)]
+struct KitRun {
+    kit: String,
+    plugin: String,
+    rule_set: String,
+    cases: Vec<payrules_host::kit::CaseResult>,
+    coverage: Coverage,
+    passed: usize,
+    failed: usize,
+}
+
+/// Which declared rules fired in the cases that ran.
+#[derive(Serialize)]
+struct Coverage {
+    declared: usize,
+    fired: Vec<String>,
+    never_fired: Vec<NeverFired>,
+    /// Whether `--run` left cases out, so a rule that never fired may be
+    /// covered by a case that did not run.
+    filtered: bool,
+}
+
+/// A declared rule no case made fire, and the test elsewhere that covers it, if any.
+#[derive(Serialize)]
+struct NeverFired {
+    rule: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    covered_elsewhere: Option<String>,
+}
+
+/// A kit that could not run at all.
+#[derive(Serialize)]
+struct BrokenKit {
+    kit: String,
+    error: String,
+}
+
 /// Runs `payrules test`.
 pub fn test(args: &TestArgs) -> Result<u8> {
     let host = args.cache.host_trusting(&args.trust)?;
     let mut rule_sets: HashMap<PathBuf, Arc<RuleSet>> = HashMap::new();
     let mut out = std::io::stdout().lock();
-    let (mut failed_cases, mut broken_kits, mut total) = (0usize, 0usize, 0usize);
+    let (mut runs, mut broken) = (Vec::new(), Vec::new());
     for dir in kit_dirs(&args.paths)? {
-        match run_one(&host, &dir, &mut rule_sets) {
-            Ok((report, text)) => {
-                total += report.cases.len();
-                failed_cases += report.failed();
-                write!(out, "{}", render(&report, &text, args.quiet))?;
+        match run_one(&host, &dir, &mut rule_sets, args.run.as_ref()) {
+            Ok(run) => {
+                if args.format == crate::Format::Table {
+                    write!(out, "{}", render(&run, crate::quiet()))?;
+                }
+                runs.push(run);
             }
             Err(error) => {
-                broken_kits += 1;
-                writeln!(out, "kit {}: CANNOT RUN: {error:#}\n", dir.display())?;
+                let kit = BrokenKit { kit: dir.display().to_string(), error: format!("{error:#}") };
+                if args.format == crate::Format::Table {
+                    writeln!(out, "kit {}: CANNOT RUN: {}\n", kit.kit, kit.error)?;
+                }
+                broken.push(kit);
             }
         }
     }
-    writeln!(
-        out,
-        "{total} case(s): {} passed, {failed_cases} failed; {broken_kits} kit(s) could not run",
-        total - failed_cases
-    )?;
-    Ok(if broken_kits > 0 {
+    let total: usize = runs.iter().map(|r| r.cases.len()).sum();
+    let failed: usize = runs.iter().map(|r| r.failed).sum();
+    match args.format {
+        crate::Format::Table => writeln!(
+            out,
+            "{total} case(s): {} passed, {failed} failed; {} kit(s) could not run",
+            total - failed,
+            broken.len()
+        )?,
+        crate::Format::Json => {
+            let document = json!({
+                "schema_version": payrules_intake::SCHEMA_VERSION,
+                "kits": runs,
+                "kits_not_run": broken,
+                "summary": { "cases": total, "passed": total - failed, "failed": failed, "kits_not_run": broken.len() },
+            });
+            writeln!(out, "{document}")?;
+        }
+    }
+    Ok(if !broken.is_empty() {
         EXIT_BAD_INPUT
-    } else if failed_cases > 0 {
+    } else if failed > 0 {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
     })
 }
 
-/// What the coverage report says about the plugin, as lines of text.
-struct Coverage {
-    heading: String,
-    lines: Vec<String>,
-}
-
-fn run_one(host: &Host, dir: &Path, rule_sets: &mut HashMap<PathBuf, Arc<RuleSet>>) -> Result<(KitReport, Coverage)> {
+fn run_one(
+    host: &Host,
+    dir: &Path,
+    rule_sets: &mut HashMap<PathBuf, Arc<RuleSet>>,
+    pattern: Option<&regex::Regex>,
+) -> Result<KitRun> {
     let kit = read_kit(dir)?;
     let rule_set = match rule_sets.get(&kit.rules) {
         Some(rule_set) => Arc::clone(rule_set),
@@ -109,36 +172,51 @@ fn run_one(host: &Host, dir: &Path, rule_sets: &mut HashMap<PathBuf, Arc<RuleSet
             Arc::new(host.inspect_plugin(&kit.plugin).with_context(|| format!("cannot load {}", kit.plugin.display()))?)
         }
     };
-    let report = kit.run(&mut host.evaluator(Arc::clone(&rule_set)))?;
+    let matches = |file: &str, name: &str| pattern.is_none_or(|p| p.is_match(name) || p.is_match(file));
+    let report: KitReport = kit.run_matching(&mut host.evaluator(Arc::clone(&rule_set)), matches)?;
     let declared: Vec<&str> = plugin.info.rules.iter().map(|r| r.id.as_str()).collect();
-    let fired = declared.iter().filter(|id| report.fired.contains(**id)).count();
-    let mut lines = Vec::new();
-    let fired_ids: Vec<&str> = report.fired.iter().map(String::as_str).collect();
-    lines.push(format!("fired: {}", if fired_ids.is_empty() { "none".to_owned() } else { fired_ids.join(", ") }));
-    for id in declared.iter().filter(|id| !report.fired.contains(**id)) {
-        match kit.elsewhere.get(*id) {
-            Some(test) => lines.push(format!("never fired: {id} (covered elsewhere: {test})")),
-            None => lines.push(format!("never fired: {id}")),
-        }
-    }
-    let heading = format!(
-        "kit {}: plugin {}@{} under rule set {}@{}\n  rules fired: {fired} of {} declared",
-        dir.display(),
-        plugin.info.name,
-        plugin.info.version,
-        rule_set.name,
-        rule_set.version,
-        declared.len()
-    );
-    Ok((report, Coverage { heading, lines }))
+    let never_fired = declared
+        .iter()
+        .filter(|id| !report.fired.contains(**id))
+        .map(|id| NeverFired { rule: (*id).to_owned(), covered_elsewhere: kit.elsewhere.get(*id).cloned() })
+        .collect();
+    let failed = report.failed();
+    Ok(KitRun {
+        kit: dir.display().to_string(),
+        plugin: format!("{}@{}", plugin.info.name, plugin.info.version),
+        rule_set: format!("{}@{}", rule_set.name, rule_set.version),
+        passed: report.cases.len() - failed,
+        failed,
+        coverage: Coverage {
+            declared: declared.len(),
+            fired: declared.iter().filter(|id| report.fired.contains(**id)).map(|id| (*id).to_owned()).collect(),
+            never_fired,
+            filtered: pattern.is_some(),
+        },
+        cases: report.cases,
+    })
 }
 
-fn render(report: &KitReport, coverage: &Coverage, quiet: bool) -> String {
-    let mut text = format!("{}\n", coverage.heading);
-    for line in &coverage.lines {
-        text.push_str(&format!("  {line}\n"));
+fn render(run: &KitRun, quiet: bool) -> String {
+    let coverage = &run.coverage;
+    let mut text = format!(
+        "kit {}: plugin {} under rule set {}\n  rules fired: {} of {} declared{}\n",
+        run.kit,
+        run.plugin,
+        run.rule_set,
+        coverage.fired.len(),
+        coverage.declared,
+        if coverage.filtered { " (only the cases --run matched ran)" } else { "" }
+    );
+    let fired = if coverage.fired.is_empty() { "none".to_owned() } else { coverage.fired.join(", ") };
+    text.push_str(&format!("  fired: {fired}\n"));
+    for rule in &coverage.never_fired {
+        match &rule.covered_elsewhere {
+            Some(test) => text.push_str(&format!("  never fired: {} (covered elsewhere: {test})\n", rule.rule)),
+            None => text.push_str(&format!("  never fired: {}\n", rule.rule)),
+        }
     }
-    for case in &report.cases {
+    for case in &run.cases {
         if case.passed() {
             if !quiet {
                 text.push_str(&format!("  pass  {}: {}\n", case.file, case.name));
@@ -153,11 +231,6 @@ fn render(report: &KitReport, coverage: &Coverage, quiet: bool) -> String {
             text.push_str(&format!("          {difference}\n"));
         }
     }
-    text.push_str(&format!(
-        "  {} case(s): {} passed, {} failed\n\n",
-        report.cases.len(),
-        report.cases.len() - report.failed(),
-        report.failed()
-    ));
+    text.push_str(&format!("  {} case(s): {} passed, {} failed\n\n", run.cases.len(), run.passed, run.failed));
     text
 }

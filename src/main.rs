@@ -6,6 +6,9 @@ mod fix;
 mod generate;
 mod inspect;
 mod kits;
+mod manual;
+mod plugin_build;
+mod progress;
 mod render;
 mod scaffold;
 mod serve;
@@ -16,9 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
 use payrules_host::{ClaimReport, CompileCache, Host, HostOptions, Verdict};
-use payrules_intake::Checked;
+use payrules_intake::{CheckSummary, Checked};
 
 /// The rule set used when `--rules` is not given and `PAYRULES_RULES` is unset.
 const BUNDLED_RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/rulesets/default.toml");
@@ -34,15 +37,46 @@ const EXIT_BAD_INPUT: u8 = 2;
 /// signal ended, and payrules says nothing more.
 const EXIT_BROKEN_PIPE: u8 = 141;
 
+/// The commit the binary was built from, or "unknown" outside a git checkout.
+const COMMIT: &str = env!("PAYRULES_COMMIT");
+
+/// Whether `--quiet` was given: no progress, no notes for a person on
+/// standard error, and only error logs. Set once, before any command runs.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether the user asked for `--quiet`.
+fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 #[derive(Parser, Debug)]
 #[command(name = "payrules", version, about = "Check outpatient therapy claims against each payer's billing policy")]
 struct Cli {
-    /// More diagnostics on standard error (-v info, -vv debug); RUST_LOG overrides.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    /// More diagnostics on standard error (-v info, -vv debug, -vvv trace,
+    /// with the sandbox runtime's own messages); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, conflicts_with = "quiet")]
     verbose: u8,
+
+    /// Only what was asked for: no progress bars, no notes for a person on
+    /// standard error, logs only for errors; `test` shows failing cases only.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+
+    /// How logs on standard error are written.
+    #[arg(long, value_enum, global = true, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
 
     #[command(subcommand)]
     command: Command,
+}
+
+/// How logs on standard error are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    /// Readable text.
+    Text,
+    /// One JSON object per line, with each event's target, for machines.
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -61,7 +95,7 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Evaluate a service's logged decisions again and report those that now differ.
     Replay(serve::ReplayArgs),
-    /// Look at plugin files.
+    /// Build, pin and look at plugins.
     #[command(subcommand)]
     Plugin(PluginCommand),
     /// Sign a rule set and every file it names, for `--trusted-key`.
@@ -71,6 +105,10 @@ enum Command {
     /// Create something from a template.
     #[command(subcommand)]
     New(NewCommand),
+    /// Print a shell completion script: `payrules completions bash > /etc/bash_completion.d/payrules`.
+    Completions(manual::CompletionsArgs),
+    /// Print the manual page (roff), or write one per command into a folder.
+    Man(manual::ManArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -83,6 +121,10 @@ enum NewCommand {
 enum PluginCommand {
     /// Show a plugin's name, version, contract, rules, sha256, size and imports.
     Inspect(inspect::InspectArgs),
+    /// Build a plugin crate into a component: <its workspace>/target/plugins/NAME.wasm.
+    Build(plugin_build::BuildArgs),
+    /// Pin each payer entry of rule sets to the sha256 of the plugin file it names.
+    Pin(plugin_build::PinArgs),
 }
 
 /// Where compiled plugins are cached.
@@ -213,6 +255,11 @@ struct CheckArgs {
     #[arg(long)]
     all_payers: bool,
 
+    /// Exit with status 1 when a claim has warnings, as a linter's
+    /// --deny-warnings does, not only when it has errors.
+    #[arg(long)]
+    deny_warnings: bool,
+
     #[command(flatten)]
     jobs: JobsArgs,
 }
@@ -240,22 +287,39 @@ enum Format {
     Json,
 }
 
+/// What `--version` says: the version, the commit, and the contract
+/// versions a plugin may be built against.
+fn long_version() -> String {
+    format!(
+        "{} (commit {COMMIT})\nplugin contracts: payrules:policy {}",
+        env!("CARGO_PKG_VERSION"),
+        payrules_host::SUPPORTED_VERSIONS.join(", ")
+    )
+}
+
+/// The command line, with the long version filled in.
+fn command() -> clap::Command {
+    Cli::command().long_version(long_version())
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match command().try_get_matches().and_then(|matches| Cli::from_arg_matches(&matches)) {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
             return ExitCode::from(if error.use_stderr() { EXIT_BAD_INPUT } else { EXIT_CLEAN });
         }
     };
-    match &cli.command {
-        Command::Serve(args) => init_tracing(cli.verbose.max(1), args.log_format == serve::LogFormat::Json),
-        _ => init_tracing(cli.verbose, false),
-    }
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
+    // The service logs its requests unless told to be quiet.
+    let verbose = if matches!(cli.command, Command::Serve(_)) { cli.verbose.max(1) } else { cli.verbose };
+    init_tracing(verbose, cli.quiet, cli.log_format == LogFormat::Json);
     let result = match cli.command {
         Command::Check(args) => check(&args),
         Command::Fix(args) => fix::fix(&args),
         Command::Plugin(PluginCommand::Inspect(args)) => inspect::inspect(&args),
+        Command::Plugin(PluginCommand::Build(args)) => plugin_build::build(&args),
+        Command::Plugin(PluginCommand::Pin(args)) => plugin_build::pin(&args),
         Command::Gen(args) => generate::generate(&args),
         Command::Sign(args) => sign::sign(&args),
         Command::Keygen(args) => sign::keygen(&args),
@@ -264,6 +328,8 @@ fn main() -> ExitCode {
         Command::Replay(args) => serve::replay_log(&args),
         Command::Test(args) => kits::test(&args),
         Command::New(NewCommand::Plugin(args)) => scaffold::new_plugin(&args),
+        Command::Completions(args) => manual::completions(&args),
+        Command::Man(args) => manual::man(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -284,36 +350,56 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
         .any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
-/// Logs go to standard error: text, or with `json` one JSON object per line.
-fn init_tracing(verbose: u8, json: bool) {
-    let default = match verbose {
-        0 => "warn",
-        1 => "info",
-        _ => "debug",
+/// Crates whose own messages are only shown at -vvv: the sandbox runtime,
+/// its compiler, and the HTTP protocol crates. Below that, they log
+/// warnings only. (The service's request log, from tower-http, stays.)
+const NOISY_CRATES: &[&str] =
+    &["wasmtime", "cranelift", "regalloc2", "wasmparser", "wit_component", "wit_parser", "hyper", "h2"];
+
+/// The log filter for `-v` given `verbose` times (or `--quiet`).
+fn log_filter(verbose: u8, quiet: bool) -> String {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        (false, _) => "trace",
     };
+    let mut filter = level.to_owned();
+    if verbose < 3 {
+        for noisy in NOISY_CRATES {
+            filter.push_str(&format!(",{noisy}=warn"));
+        }
+    }
+    filter
+}
+
+/// Logs go to standard error: text, or with `json` one JSON object per line.
+fn init_tracing(verbose: u8, quiet: bool, json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(log_filter(verbose, quiet)));
     // Colour only for a person at a terminal, and never when NO_COLOR is set
     // (no-color.org). Field values are escaped by tracing-subscriber either way.
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = if json {
         builder.json().with_current_span(true).with_span_list(false).try_init()
     } else {
-        builder.with_ansi(colour).try_init()
+        builder.with_target(false).with_ansi(colour).try_init()
     };
 }
 
 fn check(args: &CheckArgs) -> Result<u8> {
+    let started = std::time::Instant::now();
     let (host, rule_set) = args.rule_set.load_on_demand()?;
     let claims_bytes = rule_set.file_limits.claims_bytes;
     let inputs = args.files.iter().flat_map(|file| payrules_intake::read_claims(file, claims_bytes));
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut exit = EXIT_CLEAN;
-    let (mut checked, mut flagged, mut invalid) = (0u64, 0u64, 0u64);
+    let mut summary = CheckSummary::default();
+    let progress = progress::Progress::claims(&args.files, "checked");
     payrules_intake::batch::map_in_order(
         inputs,
         args.jobs.count(),
@@ -333,61 +419,48 @@ fn check(args: &CheckArgs) -> Result<u8> {
                 Format::Json => result.record(args.explain),
                 Format::Table => table_block(&input, &result, args.explain),
             };
-            let status = if result.is_invalid() {
-                ClaimStatus::Invalid
-            } else if result.needs_attention() {
-                ClaimStatus::Flagged
-            } else {
-                ClaimStatus::Clean
-            };
-            (text, status)
+            (text, result)
         },
-        |(text, status)| -> Result<()> {
-            match status {
-                ClaimStatus::Invalid => {
-                    invalid += 1;
-                    exit = EXIT_BAD_INPUT;
-                }
-                ClaimStatus::Flagged => {
-                    checked += 1;
-                    flagged += 1;
-                    exit = exit.max(EXIT_FINDINGS);
-                }
-                ClaimStatus::Clean => checked += 1,
-            }
+        |(text, result)| -> Result<()> {
+            summary.add(&result);
             writeln!(out, "{text}")?;
+            progress.advance(|| format!(", {} need attention", summary.by_status.needs_attention));
             Ok(())
         },
     )?;
-    if args.format == Format::Table {
-        writeln!(
-            out,
-            "{} claim(s) checked: {} clean, {} need attention, {} could not be read",
-            checked + invalid,
-            checked - flagged,
-            flagged,
-            invalid
-        )?;
+    progress.finish();
+    let label = format!("{}@{}", rule_set.name, rule_set.version);
+    match args.format {
+        Format::Table => writeln!(out, "{}", summary.line())?,
+        Format::Json => writeln!(out, "{}", summary.record(&label, started.elapsed()))?,
     }
     out.flush()?;
-    Ok(exit)
+    Ok(check_exit(&summary, args.deny_warnings))
 }
 
-/// What one checked claim counts as in the summary and the exit status.
-#[derive(Clone, Copy)]
-enum ClaimStatus {
-    Clean,
-    Flagged,
-    Invalid,
+/// The exit status of a `check` run: unreadable claims first, then claims
+/// that need attention, then (with `deny_warnings`) claims with warnings.
+fn check_exit(summary: &CheckSummary, deny_warnings: bool) -> u8 {
+    let counts = &summary.by_status;
+    if counts.invalid_input > 0 {
+        EXIT_BAD_INPUT
+    } else if counts.needs_attention > 0 || (deny_warnings && counts.clean_with_warnings > 0) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
 }
 
-/// The readable block of one checked claim.
+/// The readable block of one checked claim, ending with what it comes to
+/// (for a comparison, the worst of its payers).
 fn table_block(input: &payrules_intake::ClaimInput, result: &Checked, explain: bool) -> String {
-    match (result, &input.claim) {
+    let mut block = match (result, &input.claim) {
         (Checked::Report { source, report }, Ok(claim)) => render::claim_block(source, claim, report, explain),
         (Checked::Comparison { source, reports, .. }, Ok(claim)) => render::comparison_block(source, claim, reports),
         (Checked::Invalid { error, .. }, _) | (_, Err(error)) => {
-            render::input_error_block(&input.source, input.claim_id.as_deref(), error)
+            return render::input_error_block(&input.source, input.claim_id.as_deref(), error);
         }
-    }
+    };
+    block.push_str(&format!("  result: {}\n", result.status().describe()));
+    block
 }

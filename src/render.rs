@@ -186,7 +186,7 @@ pub fn comparison_block(source: &str, claim: &Claim, reports: &[(String, ClaimRe
         match &report.verdict {
             Verdict::Evaluated { outcome, totals, receipt } => {
                 let units: Vec<String> = outcome.lines.iter().map(|l| l.allowed_units.to_string()).collect();
-                let [info, warnings, errors] = totals.findings;
+                let payrules_model::FindingCounts { error: errors, warning: warnings, info } = totals.findings;
                 let _ = writeln!(
                     out,
                     "  {:<14} {:<20} {:<18} {:>6} {:>8} {:>5}  {:>10}  {:>10}",

@@ -5,16 +5,23 @@
 //!
 //! Inside this workspace (the default, `plugins/NAME`) the crate takes its
 //! versions and lints from the workspace and `cargo xtask build-plugins`
-//! builds it with the others. Anywhere else (`--dir`) it is a crate of its own
-//! that depends on this checkout's PDK by path, built with
-//! `cargo xtask build-plugin DIR`.
+//! builds it with the others. Anywhere else (`--dir`) it is a crate of its
+//! own, with the PDK, the billing model and the contract this binary was
+//! built with written beside it under `vendor/payrules/` and the lock file
+//! they were tested with, so it builds on any machine with cargo and
+//! `payrules plugin build DIR`, and nothing of this checkout.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-/// This checkout's root, where the PDK and the lock file are.
-const CHECKOUT: &str = env!("CARGO_MANIFEST_DIR");
+/// The plugin kit's sources, embedded by the build script.
+mod kit {
+    include!(concat!(env!("OUT_DIR"), "/kit_sources.rs"));
+}
+
+/// Where a plugin outside the workspace keeps its copy of the kit.
+const VENDORED: &str = "vendor/payrules";
 
 /// Arguments of `payrules new plugin`.
 #[derive(clap::Args, Debug)]
@@ -74,7 +81,7 @@ pub fn new_plugin(args: &NewPluginArgs) -> Result<u8> {
     if !in_workspace {
         kit = kit.replace(
             &format!("../../../target/plugins/{}.wasm", names.name),
-            &format!("../target/{}.wasm", names.name),
+            &format!("../target/plugins/{}.wasm", names.name),
         );
     }
     let files = [
@@ -92,22 +99,24 @@ pub fn new_plugin(args: &NewPluginArgs) -> Result<u8> {
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
     if !in_workspace {
-        // The checkout's lock file keeps the new crate on the versions the PDK is tested with.
-        let lock = Path::new(CHECKOUT).join("Cargo.lock");
-        std::fs::copy(&lock, dir.join("Cargo.lock")).with_context(|| format!("cannot copy {}", lock.display()))?;
+        write_kit(&dir)?;
     }
-    let build = if in_workspace {
-        "cargo xtask build-plugins".to_owned()
-    } else {
-        format!("cargo xtask build-plugin {}", dir.display())
-    };
+    if crate::quiet() {
+        return Ok(crate::EXIT_CLEAN);
+    }
     println!("created plugin `{}` in {}:", names.name, dir.display());
     for (relative, _) in &files {
         println!("  {}", dir.join(relative).display());
     }
+    if !in_workspace {
+        println!(
+            "  {} (the PDK, the model and the contract this payrules was built with)",
+            dir.join(VENDORED).display()
+        );
+    }
     println!("next:");
-    println!("  {build}");
-    println!("  cargo xtask pin {}", dir.join("rules.toml").display());
+    println!("  payrules plugin build {}", dir.display());
+    println!("  payrules plugin pin {}", dir.join("rules.toml").display());
     println!("  payrules test {}", dir.join("kit").display());
     println!("  payrules check --rules {} CLAIMS...", dir.join("rules.toml").display());
     Ok(crate::EXIT_CLEAN)
@@ -139,7 +148,10 @@ fn rule_set(names: &Names, in_workspace: bool) -> String {
     if in_workspace {
         text
     } else {
-        text.replace(&format!("../../target/plugins/{}.wasm", names.name), &format!("target/{}.wasm", names.name))
+        text.replace(
+            &format!("../../target/plugins/{}.wasm", names.name),
+            &format!("target/plugins/{}.wasm", names.name),
+        )
     }
 }
 
@@ -170,7 +182,6 @@ workspace = true
 }
 
 fn standalone_manifest(names: &Names) -> String {
-    let pdk = Path::new(CHECKOUT).join("crates/pdk");
     fill(
         r#"[package]
 name = "payrules-plugin-payer-template"
@@ -184,23 +195,29 @@ name = "payer_template"
 crate-type = ["cdylib", "rlib"]
 
 [dependencies]
-payrules-pdk = { path = "{pdk}" }
+payrules-pdk = { path = "VENDORED/crates/pdk" }
 serde = { version = "1", features = ["derive"] }
 
-# Small, fast plugins: the host compiles them once and caches the result.
-[profile.release]
-opt-level = 3
-lto = true
-codegen-units = 1
-panic = "abort"
-strip = true
-
-# A crate of its own, outside any workspace.
+# A workspace of its own; `payrules plugin build` gives it the plugin
+# profile (small code, panics that abort).
 [workspace]
 "#,
         names,
     )
-    .replace("{pdk}", &pdk.display().to_string())
+    .replace("VENDORED", VENDORED)
+}
+
+/// Writes the embedded PDK, model and contract under `dir/vendor/payrules`,
+/// and the lock file they were tested with as `dir/Cargo.lock`.
+fn write_kit(dir: &Path) -> Result<()> {
+    for (path, bytes) in kit::KIT_SOURCES {
+        let target = if *path == "Cargo.lock" { dir.join(path) } else { dir.join(VENDORED).join(path) };
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&target, bytes).with_context(|| format!("cannot write {}", target.display()))?;
+    }
+    Ok(())
 }
 
 /// The template plugin's files, which the workspace builds and tests as a

@@ -12,15 +12,6 @@ use payrules_server::{Limits, ServerConfig};
 
 use crate::{BUNDLED_RULES, CacheArgs, EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_FINDINGS, Format, TrustArgs, render};
 
-/// Log line format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
-    /// One JSON object per line.
-    Json,
-    /// Readable text.
-    Text,
-}
-
 /// Arguments of `payrules serve`.
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
@@ -35,10 +26,6 @@ pub struct ServeArgs {
     /// Evaluation worker threads; defaults to the number of cores.
     #[arg(long)]
     workers: Option<usize>,
-
-    /// Log line format (standard error).
-    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
-    pub log_format: LogFormat,
 
     /// File holding the bearer token for the admin routes (reload); without it they are off.
     #[arg(long)]

@@ -31,13 +31,18 @@ pub fn sign(args: &SignArgs) -> Result<u8> {
     let key = payrules_host::signing::read_signing_key(&args.key)?;
     let written = payrules_host::signing::sign(&args.rule_set, &key)
         .with_context(|| format!("cannot sign {}", args.rule_set.display()))?;
-    writeln!(std::io::stdout().lock(), "signed {}: {}", args.rule_set.display(), written.display())?;
+    if !crate::quiet() {
+        writeln!(std::io::stdout().lock(), "signed {}: {}", args.rule_set.display(), written.display())?;
+    }
     Ok(EXIT_CLEAN)
 }
 
 /// Runs `payrules keygen`.
 pub fn keygen(args: &KeygenArgs) -> Result<u8> {
     let public = payrules_host::signing::generate_key(&args.key)?;
+    if crate::quiet() {
+        return Ok(EXIT_CLEAN);
+    }
     writeln!(
         std::io::stdout().lock(),
         "wrote {} (secret) and {}.pub (public key {})",

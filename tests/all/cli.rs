@@ -45,8 +45,7 @@ fn error_findings_exit_1_and_show_the_fix() {
 fn json_output_is_one_record_per_claim() {
     let output = payrules(&["check", "--format", "json", "examples/claims/cms-20-2-examples.json"]);
     assert_exit(&output, 0);
-    let records: Vec<serde_json::Value> =
-        text(&output.stdout).lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    let records = support::claim_records(&output.stdout);
     assert_eq!(records.len(), 5);
     let ex3 = &records[2];
     assert_eq!(ex3["claim_id"], "CMS-EX3");
@@ -76,8 +75,7 @@ fn a_bad_claim_exits_2_names_file_line_and_field_and_the_other_claims_are_still_
 
     let output = payrules(&["check", "--format", "json", &file]);
     assert_exit(&output, 2);
-    let records: Vec<serde_json::Value> =
-        text(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let records = support::claim_records(&output.stdout);
     assert_eq!(records.len(), 4, "one record per input claim");
     assert_eq!(records[0]["status"], "evaluated");
     assert_eq!(records[1]["status"], "invalid-input");
@@ -141,11 +139,12 @@ fn a_rule_set_with_a_wrong_pin_exits_2_with_the_reason() {
     assert_exit(&output, 2);
     let stderr = text(&output.stderr);
     assert!(stderr.contains("payer `only`: plugin") && stderr.contains("but the rule set pins 0000"), "{stderr}");
+    assert!(stderr.contains("re-pin the rule set with `payrules plugin pin RULESET`"), "names the command: {stderr}");
     // `check` loads a plugin at its payer's first claim: each claim routed
     // there gets a failed record with the reason, and the exit status says so.
     let output = payrules(&["check", "--format", "json", "--rules", &rules, "examples/claims/hip-replacement.toml"]);
     assert_exit(&output, 1);
-    let record: serde_json::Value = serde_json::from_str(text(&output.stdout).trim()).unwrap();
+    let record = support::claim_record(&output.stdout);
     assert_eq!(record["status"], "failed", "{record}");
     assert_eq!(record["failure"]["kind"], "plugin-unavailable", "{record}");
     let message = record["failure"]["message"].as_str().unwrap();
@@ -173,8 +172,7 @@ fn json_lines_input_is_streamed_one_record_per_line() {
     let file = write(dir.path(), "batch.jsonl", &lines.join("\n"));
     let output = payrules(&["check", "--format", "json", &file]);
     assert_exit(&output, 2);
-    let records: Vec<serde_json::Value> =
-        text(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let records = support::claim_records(&output.stdout);
     assert_eq!(records.len(), 3, "blank lines are skipped, every claim line gets a record");
     assert_eq!(records[0]["claim_id"], "CMS-EX1");
     assert_eq!(records[1]["claim_id"], "BROKEN");
@@ -238,7 +236,7 @@ fn all_payers_shows_every_payer_side_by_side() {
 
     let output = payrules(&["check", "--all-payers", "--format", "json", &file]);
     assert_exit(&output, 1);
-    let record: serde_json::Value = serde_json::from_str(text(&output.stdout).trim()).unwrap();
+    let record = support::claim_record(&output.stdout);
     let payers: Vec<&str> =
         record["payers"].as_array().unwrap().iter().map(|p| p["payer_id"].as_str().unwrap()).collect();
     assert_eq!(payers, vec!["MEDICARE", "ACME-PPO", "PRAIRIE-BLUE", "SUMMIT-HMO", "SELF-PAY", "MEDICAID-UT", "WC-CA"]);
@@ -278,7 +276,7 @@ fn a_new_payer_is_added_by_editing_toml_only() {
 
     let output = payrules(&["check", "--rules", &rules_file, "--format", "json", &claim_file]);
     assert_exit(&output, 1);
-    let record: serde_json::Value = serde_json::from_str(text(&output.stdout).trim()).unwrap();
+    let record = support::claim_record(&output.stdout);
     assert_eq!(record["receipt"]["entry"], "riverbend-health");
     assert_eq!(record["outcome"]["lines"][0]["allowed_units"], 2, "the new payer's 2-unit cap applies");
     assert_eq!(record["outcome"]["lines"][0]["expected_allowed"], "78.00", "2 x $39.00");

@@ -410,8 +410,7 @@ fn a_directory_or_fifo_given_as_claims_is_an_error_at_once() {
         json_fifo.to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(2));
-    let records: Vec<serde_json::Value> =
-        text(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let records = support::claim_records(&output.stdout);
     assert_eq!(records.len(), 3, "one record each: {}", text(&output.stdout));
     assert!(records[0]["error"].as_str().unwrap().contains("it is a directory"), "{}", records[0]);
     for record in &records[1..] {
@@ -432,10 +431,8 @@ fn json_lines_on_standard_input_and_a_byte_order_mark_are_read() {
         .unwrap();
     std::io::Write::write_all(&mut child.stdin.take().unwrap(), format!("\u{feff}{lines}").as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
-    let ids: Vec<String> = text(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["claim_id"].as_str().unwrap().to_owned())
-        .collect();
+    let ids: Vec<String> =
+        support::claim_records(&output.stdout).iter().map(|r| r["claim_id"].as_str().unwrap().to_owned()).collect();
     assert_eq!(ids, ["jl-1", "jl-2"]);
 }
 
@@ -450,10 +447,8 @@ fn units_and_charges_past_a_sane_maximum_are_input_errors() {
     std::fs::write(&file, serde_json::to_string(&[units, charge]).unwrap()).unwrap();
     let output = support::payrules(&["check", "--format", "json", file.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
-    let errors: Vec<String> = text(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["error"].as_str().unwrap().to_owned())
-        .collect();
+    let errors: Vec<String> =
+        support::claim_records(&output.stdout).iter().map(|r| r["error"].as_str().unwrap().to_owned()).collect();
     assert!(
         errors[0].contains("`lines[0].units`: 4000000000 units is over the most one line may carry, 9999"),
         "{errors:?}"
@@ -475,7 +470,7 @@ fn an_837p_claim_of_more_than_50_service_lines_is_refused_on_read() {
     std::fs::write(&file, payrules_x12::compose_837p(&[claim], &options)).unwrap();
     let output = support::payrules(&["check", "--format", "json", file.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
-    let record: serde_json::Value = serde_json::from_str(text(&output.stdout).trim()).unwrap();
+    let record = support::claim_record(&output.stdout);
     assert_eq!(record["status"], "invalid-input");
     assert!(record["error"].as_str().unwrap().contains("an 837P claim carries at most 50 service lines"), "{record}");
 }
@@ -544,8 +539,7 @@ fn one_bad_byte_in_a_json_list_costs_one_record_not_the_file() {
         std::fs::write(&file, wrapper.replace("{}", &body)).unwrap();
         let output = support::payrules(&["check", "--format", "json", file.to_str().unwrap()]);
         assert_eq!(output.status.code(), Some(2), "{name}");
-        let records: Vec<serde_json::Value> =
-            text(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let records = support::claim_records(&output.stdout);
         let statuses: Vec<&str> = records.iter().map(|r| r["status"].as_str().unwrap()).collect();
         assert_eq!(statuses, ["evaluated", "invalid-input", "evaluated"], "{name}: {}", text(&output.stdout));
         let error = records[1]["error"].as_str().unwrap();
@@ -632,7 +626,7 @@ fn each_interchange_is_read_and_written_with_its_own_delimiters() {
 }
 
 fn text_lines_json(output: &Output) -> Vec<serde_json::Value> {
-    text(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    support::claim_records(&output.stdout)
 }
 
 #[test]

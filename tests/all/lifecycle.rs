@@ -37,7 +37,7 @@ fn gen_is_deterministic_and_spreads_claims_over_the_payers() {
     let file = dir.path().join("gen.jsonl");
     std::fs::write(&file, &first.stdout).unwrap();
     let checked = payrules(&["check", "--format", "json", file.to_str().unwrap()]);
-    let records = json_lines(&checked.stdout);
+    let records = support::claim_records(&checked.stdout);
     assert_eq!(records.len(), 400);
     assert!(records.iter().all(|r| r["status"] == "evaluated"), "every claim is valid and routed");
     let units_over = records
@@ -51,7 +51,7 @@ fn gen_is_deterministic_and_spreads_claims_over_the_payers() {
     let x12_file = dir.path().join("gen.837");
     std::fs::write(&x12_file, &x12.stdout).unwrap();
     let checked = payrules(&["check", "--format", "json", x12_file.to_str().unwrap()]);
-    let records = json_lines(&checked.stdout);
+    let records = support::claim_records(&checked.stdout);
     assert_eq!(records.len(), 50);
     assert!(records.iter().all(|r| r["status"] == "evaluated"), "{}", text(&checked.stdout));
 }
@@ -154,26 +154,41 @@ fn succeeds(command: &mut Command) -> String {
     text(&output.stdout)
 }
 
+/// A plugin outside any checkout builds, pins and tests with only cargo and
+/// `payrules`: the scaffold carries the PDK it needs, and nothing in it
+/// names this checkout.
 #[test]
 fn a_new_payer_walks_from_scaffold_to_check() {
-    let xtask = support::root().join("target/debug/xtask");
-    assert!(
-        xtask.exists(),
-        "{} is missing: scripts/test.sh builds it with `cargo xtask build-plugins`",
-        xtask.display()
-    );
     let dir = tempfile::tempdir().unwrap();
     let plugin = dir.path().join("acme-west");
     let plugin_arg = plugin.to_str().unwrap();
 
     let created = payrules(&["new", "plugin", "acme-west", "--dir", plugin_arg]);
     assert_eq!(created.status.code(), Some(0), "{}", text(&created.stderr));
-    assert!(text(&created.stdout).contains("cargo xtask build-plugin"), "{}", text(&created.stdout));
+    assert!(text(&created.stdout).contains("payrules plugin build"), "{}", text(&created.stdout));
     let again = payrules(&["new", "plugin", "acme-west", "--dir", plugin_arg]);
     assert_eq!(again.status.code(), Some(2), "an existing plugin is not overwritten");
+    let checkout = support::root().display().to_string();
+    for file in ["Cargo.toml", "rules.toml", "kit/kit.toml", "vendor/payrules/crates/pdk/Cargo.toml"] {
+        let written = std::fs::read_to_string(plugin.join(file)).unwrap();
+        assert!(!written.contains(&checkout), "{file} names the checkout: {written}");
+        assert!(!written.contains("workspace = true"), "{file} needs a workspace: {written}");
+    }
 
-    succeeds(Command::new(&xtask).args(["build-plugin", plugin_arg]));
-    succeeds(Command::new(&xtask).arg("pin").arg(plugin.join("rules.toml")));
+    // Built from a copy of the folder somewhere else, with no checkout on the
+    // way: what a plugin author on another machine has.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let moved = elsewhere.path().join("acme-west");
+    copy_tree(&plugin, &moved);
+    let moved_arg = moved.to_str().unwrap();
+    let built = succeeds(support::command(&["plugin", "build", moved_arg]).env_remove("CARGO"));
+    assert!(built.contains("target/plugins/acme-west.wasm"), "{built}");
+    let pinned = succeeds(&mut support::command(&["plugin", "pin", moved.join("rules.toml").to_str().unwrap()]));
+    assert!(
+        pinned.contains("acme-west: target/plugins/acme-west.wasm sha256 ") && pinned.contains("(re-pinned)"),
+        "{pinned}"
+    );
+    let plugin = moved;
 
     let tested = payrules(&["test", plugin.join("kit").to_str().unwrap()]);
     assert_eq!(tested.status.code(), Some(0), "{}", text(&tested.stdout));
@@ -191,13 +206,53 @@ fn a_new_payer_walks_from_scaffold_to_check() {
     .unwrap();
     let rules = plugin.join("rules.toml");
     let checked = payrules(&["check", "--format", "json", "--rules", rules.to_str().unwrap(), claim.to_str().unwrap()]);
-    let record: Value = serde_json::from_slice(&checked.stdout).unwrap();
+    let record = support::claim_record(&checked.stdout);
     assert_eq!(record["outcome"]["findings"][0]["rule_id"], "ACME-WEST-UNITS", "{record}");
     assert_eq!(record["outcome"]["lines"][0]["correct_units"], 1);
 
-    let inspected = payrules(&["plugin", "inspect", plugin.join("target/acme-west.wasm").to_str().unwrap()]);
+    let inspected = payrules(&["plugin", "inspect", plugin.join("target/plugins/acme-west.wasm").to_str().unwrap()]);
     assert!(text(&inspected.stdout).contains("only the contract"), "{}", text(&inspected.stdout));
-    assert!(Path::new(&plugin.join("Cargo.lock")).exists(), "the scaffold keeps the checkout's versions");
+    assert!(Path::new(&plugin.join("Cargo.lock")).exists(), "the scaffold keeps the versions the PDK is tested with");
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A plugin of this workspace built by `payrules plugin build` or by
+/// `cargo xtask build-plugin` is the very file `cargo xtask build-plugins`
+/// makes: the same bytes, so the bundled rule set's pin still holds.
+#[test]
+fn every_way_of_building_a_bundled_plugin_gives_the_pinned_bytes() {
+    let rules = std::fs::read_to_string(support::default_rules()).unwrap();
+    let pinned = rules
+        .split("[[payer]]")
+        .find(|entry| entry.contains("plugin = \"../../target/plugins/self-pay.wasm\""))
+        .and_then(|entry| entry.lines().find_map(|l| l.strip_prefix("sha256 = \"")))
+        .map(|rest| rest.trim_end_matches('"').to_owned())
+        .unwrap();
+    let wasm = support::root().join("target/plugins/self-pay.wasm");
+    let sha = || payrules_host::sha256_hex(&std::fs::read(&wasm).unwrap());
+    succeeds(&mut support::command(&["plugin", "build", "plugins/self-pay"]));
+    assert_eq!(sha(), pinned, "payrules plugin build");
+    let xtask = support::root().join("target/debug/xtask");
+    assert!(
+        xtask.exists(),
+        "{} is missing: scripts/test.sh builds it with `cargo xtask build-plugins`",
+        xtask.display()
+    );
+    succeeds(Command::new(&xtask).args(["build-plugin", "plugins/self-pay"]).current_dir(support::root()));
+    assert_eq!(sha(), pinned, "cargo xtask build-plugin");
+    assert!(!support::root().join("plugins/self-pay/target").exists(), "nothing built into the plugin's own folder");
 }
 
 #[test]
@@ -217,10 +272,11 @@ fn check_and_diff_answer_the_same_bytes_in_input_order_on_any_number_of_threads(
         for jobs in ["2", "5"] {
             let many = payrules(&["check", "--format", format, "--jobs", jobs, corpus]);
             assert_eq!(many.status.code(), one.status.code());
-            assert!(many.stdout == one.stdout, "check --format {format} --jobs {jobs} differs from --jobs 1");
+            let same = support::without_run_time(&text(&many.stdout)) == support::without_run_time(&text(&one.stdout));
+            assert!(same, "check --format {format} --jobs {jobs} differs from --jobs 1");
         }
     }
-    let records = json_lines(&payrules(&["check", "--format", "json", "--jobs", "2", corpus]).stdout);
+    let records = support::claim_records(&payrules(&["check", "--format", "json", "--jobs", "2", corpus]).stdout);
     assert_eq!(records.len(), 1502, "one record per input claim");
     let ids: Vec<String> = text(&generated.stdout)
         .lines()

@@ -13,6 +13,7 @@
 
 mod cli;
 mod contract;
+mod conventions;
 mod data;
 mod fuzz;
 mod golden;
@@ -20,6 +21,7 @@ mod hardening;
 mod kits;
 mod lifecycle;
 mod ptp_gen;
+mod readme;
 mod sandbox;
 mod scale;
 mod serve;

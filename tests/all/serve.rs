@@ -88,11 +88,8 @@ fn cli_records(rules: &Path, file: &Path, extra: &[&str]) -> Vec<Value> {
     args.extend_from_slice(extra);
     let output = support::payrules(&args);
     let name = file.display().to_string();
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| without_source(serde_json::from_str(&line.replace(&name, "body")).unwrap()))
-        .collect()
+    let stdout = support::text(&output.stdout).replace(&name, "body");
+    support::claim_records(stdout.as_bytes()).into_iter().map(without_source).collect()
 }
 
 fn without_source(mut record: Value) -> Value {

@@ -85,3 +85,38 @@ pub fn command(args: &[&str]) -> std::process::Command {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// The claim records of `check --format json` output: every line but the
+/// summary record that ends it, which must be there.
+#[track_caller]
+pub fn claim_records(stdout: &[u8]) -> Vec<serde_json::Value> {
+    let mut records: Vec<serde_json::Value> = text(stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    let summary = records.pop().unwrap_or_default();
+    assert!(summary.get("summary").is_some(), "the output ends with its summary record: {summary}");
+    records
+}
+
+/// The one claim record of a `check --format json` of one claim.
+#[track_caller]
+pub fn claim_record(stdout: &[u8]) -> serde_json::Value {
+    let mut records = claim_records(stdout);
+    assert_eq!(records.len(), 1, "one claim record: {}", text(stdout));
+    records.remove(0)
+}
+
+/// `output` with the run time of the summary record, the one thing that
+/// differs from run to run, written as 0.
+pub fn without_run_time(output: &str) -> String {
+    let key = "\"elapsed_ms\":";
+    match output.find(key) {
+        Some(at) => {
+            let (head, tail) = output.split_at(at + key.len());
+            let digits = tail.chars().take_while(char::is_ascii_digit).count();
+            format!("{head}0{}", without_run_time(tail.get(digits..).unwrap_or_default()))
+        }
+        None => output.to_owned(),
+    }
+}

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::support::{self, payrules, text};
 
 fn records(output: &Output) -> Vec<Value> {
-    text(&output.stdout).lines().map(|line| serde_json::from_str(line).expect("one JSON object per line")).collect()
+    support::claim_records(&output.stdout)
 }
 
 fn rule_ids(record: &Value) -> Vec<String> {

@@ -76,7 +76,9 @@ pub enum LoadError {
         cause: std::io::Error,
     },
     /// The plugin's bytes are not the ones the rule set pins.
-    #[error("payer `{entry}`: plugin `{path}` has sha256 {actual} but the rule set pins {expected}")]
+    #[error(
+        "payer `{entry}`: plugin `{path}` has sha256 {actual} but the rule set pins {expected}; if the plugin was rebuilt on purpose, re-pin the rule set with `payrules plugin pin RULESET`"
+    )]
     HashMismatch {
         /// The payer entry naming it.
         entry: String,

@@ -193,7 +193,7 @@ pub struct Kit {
 }
 
 /// One case's result.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct CaseResult {
     /// The case file's name.
     pub file: String,
@@ -268,9 +268,21 @@ impl Kit {
     /// Runs every case through `evaluator`, which should evaluate under
     /// [`Kit::rules`] (or, to gate a rule set, under the rule set itself).
     pub fn run(&self, evaluator: &mut Evaluator<'_>) -> Result<KitReport, KitError> {
+        self.run_matching(evaluator, |_, _| true)
+    }
+
+    /// Runs the cases for which `wanted(file, case name)` is true, and no others.
+    pub fn run_matching(
+        &self,
+        evaluator: &mut Evaluator<'_>,
+        wanted: impl Fn(&str, &str) -> bool,
+    ) -> Result<KitReport, KitError> {
         let mut report = KitReport::default();
         for (file, cases) in &self.files {
             for (index, case) in cases.cases.iter().enumerate() {
+                if !wanted(file, &case.name) {
+                    continue;
+                }
                 let claim = build_claim(&cases.defaults, index, case).map_err(|message| KitError::Case {
                     file: file.clone(),
                     case: case.name.clone(),

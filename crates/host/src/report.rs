@@ -1,7 +1,7 @@
 //! What the host returns for each claim: an outcome with its receipt, a
 //! routing finding, or a failure. Every claim gets exactly one.
 
-use payrules_model::{ClaimTotals, Finding, Outcome, Severity};
+use payrules_model::{ClaimTotals, Finding, Outcome};
 use serde::Serialize;
 
 use crate::failure::EvaluationFailure;
@@ -61,14 +61,4 @@ pub struct ClaimReport {
     /// What happened.
     #[serde(flatten)]
     pub verdict: Verdict,
-}
-
-impl ClaimReport {
-    /// Whether the claim has an error finding, or could not be decided.
-    pub fn needs_attention(&self) -> bool {
-        match &self.verdict {
-            Verdict::Evaluated { outcome, .. } => outcome.worst_severity() == Some(Severity::Error),
-            Verdict::NotRouted { .. } | Verdict::Failed { .. } => true,
-        }
-    }
 }

@@ -102,6 +102,24 @@ impl FixRun {
     pub fn left_for_review(&self) -> usize {
         self.claims.iter().map(ClaimFix::left_for_review).sum()
     }
+
+    /// The run as JSON, as `payrules fix --format json` prints it and the
+    /// service's `/v1/fix?format=json` answers: the rule set
+    /// (`name@version`), the counts, and each claim's fate and notes.
+    pub fn json(&self, rule_set: &str) -> serde_json::Value {
+        serde_json::json!({
+            "schema_version": crate::SCHEMA_VERSION,
+            "rule_set": rule_set,
+            "summary": {
+                "claims": self.claims.len(),
+                "corrected": self.count(Fate::Corrected),
+                "left_for_review": self.left_for_review(),
+                "not_read": self.count(Fate::NotRead),
+                "not_checked": self.count(Fate::NotChecked),
+            },
+            "claims": self.claims,
+        })
+    }
 }
 
 /// Checks every claim of the 837P `text` and writes it back corrected.

@@ -15,4 +15,4 @@ pub use read::{
     ClaimInput, ClaimInputs, InputKind, InputRead, TextEncoding, claims_in_text, decode_text, encode_text, json_claim,
     read_claims, read_text, read_text_and_encoding, read_text_claims,
 };
-pub use records::{Checked, check_input, comparison_payers};
+pub use records::{CheckSummary, Checked, ClaimStatus, SCHEMA_VERSION, StatusCounts, check_input, comparison_payers};

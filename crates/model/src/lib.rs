@@ -29,7 +29,7 @@ pub use correction::{CorrectedClaim, UnappliedFix, apply_fixes};
 pub use date::{Date, DateError};
 pub use finding::{AddedLine, AdjustmentGroup, Applicability, Denial, Fact, Finding, Fix, FixAction, Severity};
 pub use money::{Money, MoneyError};
-pub use outcome::{ClaimTotals, LineResult, LineStatus, Outcome, PriceStep};
+pub use outcome::{ClaimTotals, FindingCounts, LineResult, LineStatus, Outcome, PriceStep};
 pub use policy::{CONTRACT_VERSION, ConfigError, EvaluationError, PluginInfo, RuleInfo};
 pub use reference::{
     DataUnavailable, GeographicIndices, ModifierIndicator, MueAdjudication, MueLimit, NoReferenceData, PtpEdit,

@@ -80,8 +80,39 @@ pub struct ClaimTotals {
     /// Sum of the expected payer payments. The rest of the allowed amount is
     /// cost sharing and payer reductions; each line's price steps say which.
     pub expected_payment: Money,
-    /// Findings of each severity: info, warning, error.
-    pub findings: [u32; 3],
+    /// How many findings the outcome has of each severity.
+    pub findings: FindingCounts,
+}
+
+/// Findings counted by severity, named so a reader of the JSON need not
+/// know an order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingCounts {
+    /// Findings that stop the line or claim being paid as billed.
+    pub error: u32,
+    /// Findings a biller should look at; the claim may still be paid.
+    pub warning: u32,
+    /// Notes on how the payment was worked out.
+    pub info: u32,
+}
+
+impl FindingCounts {
+    /// Counts one more finding of `severity`.
+    pub fn count(&mut self, severity: Severity) {
+        let slot = match severity {
+            Severity::Info => &mut self.info,
+            Severity::Warning => &mut self.warning,
+            Severity::Error => &mut self.error,
+        };
+        *slot = slot.saturating_add(1);
+    }
+
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: FindingCounts) {
+        self.error = self.error.saturating_add(other.error);
+        self.warning = self.warning.saturating_add(other.warning);
+        self.info = self.info.saturating_add(other.info);
+    }
 }
 
 impl Outcome {
@@ -101,14 +132,9 @@ impl Outcome {
         let billed = claim.total_charge()?;
         let expected_allowed = self.lines.iter().try_fold(Money::ZERO, |sum, l| sum.checked_add(l.expected_allowed))?;
         let expected_payment = self.lines.iter().try_fold(Money::ZERO, |sum, l| sum.checked_add(l.expected_payment))?;
-        let mut findings = [0u32; 3];
+        let mut findings = FindingCounts::default();
         for finding in &self.findings {
-            let slot = match finding.severity {
-                Severity::Info => &mut findings[0],
-                Severity::Warning => &mut findings[1],
-                Severity::Error => &mut findings[2],
-            };
-            *slot = slot.saturating_add(1);
+            findings.count(finding.severity);
         }
         Some(ClaimTotals { billed, expected_allowed, expected_payment, findings })
     }

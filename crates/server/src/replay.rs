@@ -143,6 +143,19 @@ fn replay_line(
     }
 }
 
+/// Totals as logged, with a log written before the finding counts were
+/// named (`[info, warning, error]`) read in today's shape, so replaying an
+/// older log does not report every claim's totals as changed.
+fn named_counts(totals: Option<serde_json::Value>) -> Option<serde_json::Value> {
+    let mut totals = totals?;
+    if let Some(findings) = totals.get_mut("findings")
+        && let Some([info, warning, error]) = findings.as_array().map(Vec::as_slice)
+    {
+        *findings = serde_json::json!({ "error": error, "warning": warning, "info": info });
+    }
+    Some(totals)
+}
+
 /// What differs between a logged decision and the same claim's decision now.
 /// A new rule set version alone is not a difference; what it decides is.
 fn differences(logged: &Decision, now: &Decision) -> Vec<String> {
@@ -153,7 +166,7 @@ fn differences(logged: &Decision, now: &Decision) -> Vec<String> {
     if logged.rules != now.rules {
         out.push(format!("rules fired were [{}], now [{}]", logged.rules.join(", "), now.rules.join(", ")));
     }
-    if logged.totals != now.totals {
+    if named_counts(logged.totals.clone()) != now.totals {
         let show = |t: &Option<serde_json::Value>| t.as_ref().map_or_else(|| "none".to_owned(), ToString::to_string);
         out.push(format!("totals were {}, now {}", show(&logged.totals), show(&now.totals)));
     }
@@ -164,4 +177,22 @@ fn differences(logged: &Decision, now: &Decision) -> Vec<String> {
         out.push("the line results differ (units, statuses, amounts or findings' details)".to_owned());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests stop at the first surprise")]
+
+    use super::named_counts;
+
+    #[test]
+    fn a_log_with_unnamed_finding_counts_reads_as_named() {
+        let old = serde_json::json!({ "billed": "90.00", "findings": [3, 2, 1] });
+        let named = named_counts(Some(old)).unwrap();
+        assert_eq!(named["findings"], serde_json::json!({ "error": 1, "warning": 2, "info": 3 }));
+        assert_eq!(named["billed"], "90.00");
+        let today = serde_json::json!({ "findings": { "error": 0, "warning": 0, "info": 1 } });
+        assert_eq!(named_counts(Some(today.clone())), Some(today));
+        assert_eq!(named_counts(None), None);
+    }
 }

@@ -842,18 +842,7 @@ async fn fix(
     }
     let (name, value) = answering.header();
     if as_json {
-        let summary = json!({
-            "claims": run.claims.len(),
-            "corrected": run.count(payrules_intake::Fate::Corrected),
-            "left_for_review": run.left_for_review(),
-            "not_read": run.count(payrules_intake::Fate::NotRead),
-            "not_checked": run.count(payrules_intake::Fate::NotChecked),
-        });
-        return (
-            [(name, value)],
-            Json(json!({ "rule_set": answering.label, "summary": summary, "claims": run.claims })),
-        )
-            .into_response();
+        return ([(name, value)], Json(run.json(&answering.label))).into_response();
     }
     let corrected = run.count(payrules_intake::Fate::Corrected).to_string();
     let left = run.left_for_review().to_string();

@@ -11,7 +11,7 @@ use std::path::Path;
 use payrules_model::GeographicIndices;
 
 use super::DataError;
-use super::text::{csv_fields, read_latin1, ten_thousandths};
+use super::text::{for_each_csv_row, ten_thousandths};
 
 /// Column positions found in the header.
 struct Columns {
@@ -44,20 +44,18 @@ pub struct GpciTable {
 impl GpciTable {
     /// Reads one GPCI CSV file.
     pub fn load(path: &Path) -> Result<GpciTable, DataError> {
-        let text = read_latin1(path)?;
         let mut columns: Option<Columns> = None;
         let mut by_locality = HashMap::new();
-        for (index, line) in text.lines().enumerate() {
-            let fields = csv_fields(line);
+        for_each_csv_row(path, |line, fields| {
             let Some(found) = &columns else {
-                columns = Columns::find(&fields);
-                continue;
+                columns = Columns::find(fields);
+                return Ok(());
             };
             let field = |i: usize| fields.get(i).map_or("", |f| f.trim());
             if field(found.locality).is_empty() {
-                continue;
+                return Ok(());
             }
-            let row_error = |message: String| DataError::Row { path: path.to_path_buf(), line: index + 1, message };
+            let row_error = |message: String| DataError::Row { path: path.to_path_buf(), line, message };
             let number =
                 |i: usize| ten_thousandths(field(i)).ok_or_else(|| row_error(format!("`{}` is not a GPCI", field(i))));
             let locality = format!("{}-{}", field(found.mac), field(found.locality));
@@ -68,7 +66,8 @@ impl GpciTable {
                 malpractice: number(found.malpractice)?,
             };
             by_locality.insert(locality, indices);
-        }
+            Ok(())
+        })?;
         if by_locality.is_empty() {
             return Err(DataError::Empty { path: path.to_path_buf(), what: "GPCI" });
         }

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use payrules_model::{MueAdjudication, MueLimit};
 
-use super::text::{csv_fields, read_latin1};
+use super::text::{for_each_csv_row, is_blank};
 use super::{DataError, PackedCode, pack_code};
 
 /// One code's row of the file.
@@ -30,20 +30,19 @@ pub struct MueTable {
 impl MueTable {
     /// Reads one MUE file.
     pub fn load(path: &Path) -> Result<MueTable, DataError> {
-        let text = read_latin1(path)?;
         let mut by_code = HashMap::new();
-        for (index, line) in text.lines().enumerate() {
-            let fields = csv_fields(line);
+        for_each_csv_row(path, |line, fields| {
             let field = |i: usize| fields.get(i).map_or("", |f| f.trim());
             let Some(code) = pack_code(field(0)) else {
-                if by_code.is_empty() || line.trim().is_empty() {
-                    continue;
+                // The notice and header come before the first code.
+                if by_code.is_empty() || is_blank(fields) {
+                    return Ok(());
                 }
-                return Err(row_error(path, index, format!("`{}` is not a HCPCS/CPT code", field(0))));
+                return Err(row_error(path, line, format!("`{}` is not a HCPCS/CPT code", field(0))));
             };
             let units: u32 = field(1)
                 .parse()
-                .map_err(|_| row_error(path, index, format!("`{}` is not a number of units", field(1))))?;
+                .map_err(|_| row_error(path, line, format!("`{}` is not a number of units", field(1))))?;
             let adjudication = match field(2).chars().next() {
                 Some('1') => MueAdjudication::Line,
                 Some('2') => MueAdjudication::DateOfServicePolicy,
@@ -51,13 +50,14 @@ impl MueTable {
                 _ => {
                     return Err(row_error(
                         path,
-                        index,
+                        line,
                         format!("`{}` is not an MUE adjudication indicator (1, 2 or 3 first)", field(2)),
                     ));
                 }
             };
             by_code.insert(code, MueRow { units, adjudication, rationale: field(3).to_owned() });
-        }
+            Ok(())
+        })?;
         if by_code.is_empty() {
             return Err(DataError::Empty { path: path.to_path_buf(), what: "MUE" });
         }
@@ -86,8 +86,8 @@ impl MueTable {
     }
 }
 
-fn row_error(path: &Path, index: usize, message: String) -> DataError {
-    DataError::Row { path: path.to_path_buf(), line: index + 1, message }
+fn row_error(path: &Path, line: usize, message: String) -> DataError {
+    DataError::Row { path: path.to_path_buf(), line, message }
 }
 
 #[cfg(test)]
@@ -120,5 +120,19 @@ mod tests {
         std::fs::write(&path, "97750,8,\"3 Date\",x\n97012,one,\"3 Date\",x\n").unwrap();
         let error = MueTable::load(&path).unwrap_err().to_string();
         assert!(error.contains("line 2") && error.contains("`one` is not a number of units"), "{error}");
+    }
+
+    #[test]
+    fn a_rationale_over_two_lines_is_one_row_and_later_lines_keep_their_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mue.csv");
+        std::fs::write(&path, "97750,8,\"3 Date\",\"Clinical:\nData\"\n97012,1,\"3 Date\",x\n97110,x,\"3\",y\n")
+            .unwrap();
+        let error = MueTable::load(&path).unwrap_err().to_string();
+        assert!(error.contains("line 4") && error.contains("`x` is not a number of units"), "{error}");
+        std::fs::write(&path, "97750,8,\"3 Date\",\"Clinical:\nData\"\n97012,1,\"3 Date\",x\n").unwrap();
+        let table = MueTable::load(&path).unwrap();
+        assert_eq!(table.limit("97750").unwrap().rationale, "Clinical:\nData");
+        assert_eq!(table.len(), 2);
     }
 }

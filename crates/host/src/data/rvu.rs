@@ -11,7 +11,7 @@ use std::path::Path;
 
 use payrules_model::RelativeValues;
 
-use super::text::{csv_fields, read_latin1, ten_thousandths};
+use super::text::{for_each_csv_row, is_blank, ten_thousandths};
 use super::{DataError, PackedCode, pack_code};
 
 #[derive(Clone, Debug)]
@@ -33,25 +33,23 @@ pub struct RvuTable {
 impl RvuTable {
     /// Reads one PPRRVU CSV file.
     pub fn load(path: &Path) -> Result<RvuTable, DataError> {
-        let text = read_latin1(path)?;
         let mut by_code = HashMap::new();
         let mut in_rows = false;
-        for (index, line) in text.lines().enumerate() {
-            let fields = csv_fields(line);
+        for_each_csv_row(path, |line, fields| {
             let field = |i: usize| fields.get(i).map_or("", |f| f.trim());
             if !in_rows {
                 in_rows = field(0).eq_ignore_ascii_case("HCPCS");
-                continue;
+                return Ok(());
             }
-            if line.trim().is_empty() {
-                continue;
+            if is_blank(fields) {
+                return Ok(());
             }
-            let row_error = |message: String| DataError::Row { path: path.to_path_buf(), line: index + 1, message };
+            let row_error = |message: String| DataError::Row { path: path.to_path_buf(), line, message };
             let Some(code) = pack_code(field(0)) else {
                 return Err(row_error(format!("`{}` is not a HCPCS code", field(0))));
             };
             if !field(1).is_empty() {
-                continue;
+                return Ok(());
             }
             let number = |i: usize, name: &str| -> Result<i64, DataError> {
                 if field(i).is_empty() {
@@ -68,7 +66,8 @@ impl RvuTable {
                 multiple_procedure: field(18).parse().unwrap_or(0),
             };
             by_code.insert(code, row);
-        }
+            Ok(())
+        })?;
         if by_code.is_empty() {
             return Err(DataError::Empty { path: path.to_path_buf(), what: "PPRRVU" });
         }

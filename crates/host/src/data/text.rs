@@ -20,25 +20,38 @@ pub fn compact_date(text: &str) -> Option<Date> {
     Date::from_compact(text.trim())
 }
 
-/// Splits one CSV line into fields, honouring double quotes and `""` escapes.
-pub fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
+/// Reads the CSV file at `path` with the `csv` crate (quoted fields may
+/// hold commas, `""` and line breaks) and calls `row` with each record's
+/// line number, where the record starts, and its fields decoded as Latin-1.
+/// Rows may have any number of fields: CMS files open with notices of one.
+pub fn for_each_csv_row(
+    path: &Path,
+    mut row: impl FnMut(usize, &[String]) -> Result<(), DataError>,
+) -> Result<(), DataError> {
+    let bytes = crate::files::read_regular(path, crate::files::MAX_RAISED_MIB << 20)
+        .map_err(|cause| DataError::Read { path: path.to_path_buf(), cause })?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes.as_slice());
+    let mut record = csv::ByteRecord::new();
+    let mut fields: Vec<String> = Vec::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(error) => {
+                let line = error.position().map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+                return Err(DataError::Row { path: path.to_path_buf(), line, message: format!("not CSV: {error}") });
             }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(std::mem::take(&mut field)),
-            _ => field.push(c),
         }
+        let line = record.position().map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+        fields.clear();
+        fields.extend(record.iter().map(|field| field.iter().map(|b| char::from(*b)).collect::<String>()));
+        row(line, &fields)?;
     }
-    fields.push(field);
-    fields
+}
+
+/// Whether a CSV row has nothing in it.
+pub fn is_blank(fields: &[String]) -> bool {
+    fields.iter().all(|f| f.trim().is_empty())
 }
 
 #[cfg(test)]
@@ -46,10 +59,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn splits_quoted_csv() {
+    fn reads_quoted_csv_fields_and_the_line_each_row_starts_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.csv");
+        let text = "\"notice\"\n97110,\"6\",\"Nature, of \"\"code\"\"\"\n97140,2,\"two\nlines\"\n\n97530,\"\u{e9}\"\n";
+        std::fs::write(&path, text.chars().map(|c| c as u8).collect::<Vec<u8>>()).unwrap();
+        let mut rows = Vec::new();
+        for_each_csv_row(&path, |line, fields| {
+            rows.push((line, fields.to_vec()));
+            Ok(())
+        })
+        .unwrap();
+        let rows: Vec<(usize, Vec<&str>)> = rows
+            .iter()
+            .filter(|(_, f)| !is_blank(f))
+            .map(|(l, f)| (*l, f.iter().map(String::as_str).collect()))
+            .collect();
         assert_eq!(
-            csv_fields(r#"97110,"6","3 Date of Service Edit: Clinical","Nature, of ""code""""#),
-            vec!["97110", "6", "3 Date of Service Edit: Clinical", "Nature, of \"code\""]
+            rows,
+            vec![
+                (1, vec!["notice"]),
+                (2, vec!["97110", "6", "Nature, of \"code\""]),
+                (3, vec!["97140", "2", "two\nlines"]),
+                (6, vec!["97530", "\u{e9}"]),
+            ]
         );
     }
 
