@@ -1,4 +1,4 @@
-//! Two things the binary carries from its sources:
+//! Three things the binary carries from its sources:
 //!
 //! - the commit it was built from, for `payrules --version`:
 //!   `$PAYRULES_COMMIT` when a packager sets it, else `git rev-parse`, else
@@ -6,7 +6,11 @@
 //! - the plugin development kit's sources (the PDK, the billing model and
 //!   the WIT contract) with manifests that need no workspace, so that
 //!   `payrules new plugin --dir` can write a plugin crate that builds on any
-//!   machine with only cargo and payrules.
+//!   machine with only cargo and payrules;
+//! - the bundled rule set (`examples/rulesets/default.toml`), its sample
+//!   data, and its plugins, built here from their sources by the one plugin
+//!   build path (`payrules_build`) and checked against the rule set's pins,
+//!   so `payrules check claim.json` works wherever the binary is copied.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -18,6 +22,129 @@ fn main() {
         println!("cargo:warning=cannot embed the plugin kit's sources: {error}");
         std::process::exit(1);
     }
+    if let Err(error) = bundled_rule_set() {
+        println!("cargo:warning=cannot embed the bundled rule set: {error}");
+        std::process::exit(1);
+    }
+}
+
+/// The bundled rule set, from the repository root.
+const BUNDLED_RULES: &str = "examples/rulesets/default.toml";
+
+/// Builds the plugins the bundled rule set names, checks each against its
+/// pin, and writes `$OUT_DIR/bundled.rs`: `BUNDLED_FILES` (each file by its
+/// path in this repository, so the rule set's relative paths hold), the
+/// rule set's own path among them, and `BUNDLE_ID`, a digest of them all.
+fn bundled_rule_set() -> Result<(), String> {
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
+    let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?);
+    for watched in [BUNDLED_RULES, "examples/data", "plugins", "crates/pdk", "crates/model", "wit", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={watched}");
+    }
+    let rules_file = root.join(BUNDLED_RULES);
+    let rules = read_toml(&rules_file)?;
+    let rules_dir = rules_file.parent().ok_or("the rule set has no folder")?;
+    let mut files: Vec<(String, PathBuf)> = vec![(BUNDLED_RULES.to_owned(), rules_file.clone())];
+
+    // Its data files: every path named under [data].
+    let mut data_paths = Vec::new();
+    if let Some(data) = rules.get("data") {
+        strings_in(data, &mut data_paths);
+    }
+    for path in data_paths {
+        files.push((repository_path(&root, &rules_dir.join(&path))?, rules_dir.join(&path)));
+    }
+
+    // Its plugins, each built once from plugins/<name> and held to its pin.
+    // A target folder of their own, beside the one cargo is building into,
+    // so the two builds never wait on each other's lock.
+    let target = out.ancestors().nth(4).ok_or("OUT_DIR is not inside a target folder")?;
+    let build = payrules_build::Build {
+        target_dir: target.join("bundled-plugins"),
+        ..payrules_build::Build::in_workspace(&root)
+    }
+    .locked();
+    let entries = rules.get("payer").and_then(toml::Value::as_array).ok_or("the rule set has no [[payer]] entries")?;
+    let mut built: Vec<(String, String)> = Vec::new();
+    for entry in entries {
+        let name = entry.get("name").and_then(toml::Value::as_str).unwrap_or("?");
+        let plugin = entry
+            .get("plugin")
+            .and_then(toml::Value::as_str)
+            .ok_or_else(|| format!("payer `{name}` names no plugin"))?;
+        let pinned = entry
+            .get("sha256")
+            .and_then(toml::Value::as_str)
+            .ok_or_else(|| format!("payer `{name}` pins no sha256"))?;
+        let stem = Path::new(plugin)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .ok_or_else(|| format!("payer `{name}`: `{plugin}` is not a plugin file"))?;
+        let sha256 = match built.iter().find(|(done, _)| done == stem) {
+            Some((_, sha256)) => sha256.clone(),
+            None => {
+                let krate =
+                    payrules_build::PluginCrate::read(&root.join("plugins").join(stem)).map_err(|e| e.to_string())?;
+                let component = out.join("plugins").join(format!("{stem}.wasm"));
+                let made = build.component(&krate, &component).map_err(|e| e.to_string())?;
+                files.push((repository_path(&root, &rules_dir.join(plugin))?, component));
+                built.push((stem.to_owned(), made.sha256.clone()));
+                made.sha256
+            }
+        };
+        if sha256 != pinned {
+            return Err(format!(
+                "payer `{name}`: plugins/{stem} builds to sha256 {sha256}, but {BUNDLED_RULES} pins {pinned}; re-pin with `cargo xtask build-plugins && cargo xtask pin {BUNDLED_RULES}`"
+            ));
+        }
+    }
+    files.sort();
+
+    let mut digest = payrules_build::Digest::new();
+    let mut code = String::from(
+        "/// The bundled rule set, its data and its plugins: each file's path and bytes.\npub const BUNDLED_FILES: &[(&str, &[u8])] = &[\n",
+    );
+    for (path, file) in &files {
+        let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        digest.update(path.as_bytes());
+        digest.update(&bytes);
+        let _ = writeln!(code, "    ({path:?}, include_bytes!({:?})),", file.display().to_string());
+    }
+    let _ = writeln!(code, "];\n/// The rule set among them.\npub const BUNDLED_RULES: &str = {BUNDLED_RULES:?};");
+    let _ = writeln!(
+        code,
+        "/// A digest of every file and its path: where the bundle is written out.\npub const BUNDLE_ID: &str = {:?};",
+        digest.finish()
+    );
+    std::fs::write(out.join("bundled.rs"), code).map_err(|e| format!("bundled.rs: {e}"))
+}
+
+/// Every string in `value`, at any depth: the file names of a `[data]` table.
+fn strings_in(value: &toml::Value, found: &mut Vec<String>) {
+    match value {
+        toml::Value::String(text) => found.push(text.clone()),
+        toml::Value::Array(items) => items.iter().for_each(|item| strings_in(item, found)),
+        toml::Value::Table(table) => table.values().for_each(|item| strings_in(item, found)),
+        _ => {}
+    }
+}
+
+/// `path`'s place in this repository (`examples/data/gpci-SAMPLE.csv`),
+/// with `..` worked out; a file outside it cannot be bundled.
+fn repository_path(root: &Path, path: &Path) -> Result<String, String> {
+    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
+    for component in
+        path.strip_prefix(root).map_err(|_| format!("{} is outside the repository", path.display()))?.components()
+    {
+        match component {
+            std::path::Component::ParentDir => {
+                parts.pop().ok_or_else(|| format!("{} is outside the repository", path.display()))?;
+            }
+            std::path::Component::Normal(part) => parts.push(part),
+            _ => {}
+        }
+    }
+    Ok(parts.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>().join("/"))
 }
 
 fn commit() {

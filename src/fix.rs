@@ -33,7 +33,7 @@ pub struct FixArgs {
 /// Runs `payrules fix`; the summary goes to standard error.
 pub fn fix(args: &FixArgs) -> Result<u8> {
     let name = args.file.display().to_string();
-    let (host, rule_set) = args.rule_set.load_on_demand()?;
+    let (host, rule_set, _) = args.rule_set.load_on_demand()?;
     let label = format!("{}@{}", rule_set.name, rule_set.version);
     let (text, encoding) = payrules_intake::read_text_and_encoding(&args.file, rule_set.file_limits.claims_bytes)
         .map_err(|error| anyhow::anyhow!("{name}: {error}"))?;

@@ -154,7 +154,7 @@ fn code(text: &str) -> Option<ProcedureCode> {
 
 /// Writes `count` claims.
 pub fn generate(args: &GenArgs) -> Result<u8> {
-    let (_host, rule_set) = args.rule_set.load()?;
+    let (_host, rule_set, _) = args.rule_set.load()?;
     let mut random = Random(args.seed);
     let mut sink: Box<dyn std::io::Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(

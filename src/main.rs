@@ -1,6 +1,7 @@
 //! `payrules`: check outpatient therapy claims against each payer's billing
 //! policy before they are sent.
 
+mod bundled;
 mod diff;
 mod fix;
 mod generate;
@@ -22,9 +23,6 @@ use anyhow::{Context, Result};
 use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
 use payrules_host::{ClaimReport, CompileCache, Host, HostOptions, Verdict};
 use payrules_intake::{CheckSummary, Checked};
-
-/// The rule set used when `--rules` is not given and `PAYRULES_RULES` is unset.
-const BUNDLED_RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/rulesets/default.toml");
 
 /// Exit code: every claim was checked and none has an error finding.
 const EXIT_CLEAN: u8 = 0;
@@ -189,13 +187,7 @@ impl TrustArgs {
 fn load_rule_set(host: &Host, path: &Path, on_demand: bool) -> Result<std::sync::Arc<payrules_host::RuleSet>> {
     let started = std::time::Instant::now();
     let loaded = if on_demand { host.load_rule_set_on_demand(path) } else { host.load_rule_set(path) };
-    let rule_set = loaded.with_context(|| {
-        if path == Path::new(BUNDLED_RULES) && !path.exists() {
-            "the bundled rule set is missing; pass --rules FILE".to_owned()
-        } else {
-            format!("cannot load the rule set {}", path.display())
-        }
-    })?;
+    let rule_set = loaded.with_context(|| format!("cannot load the rule set {}", path.display()))?;
     tracing::info!(elapsed_ms = started.elapsed().as_millis(), rule_set = %rule_set.name, "rule set loaded");
     Ok(rule_set)
 }
@@ -203,7 +195,9 @@ fn load_rule_set(host: &Host, path: &Path, on_demand: bool) -> Result<std::sync:
 /// Where the rule set and the compiled plugins come from.
 #[derive(clap::Args, Debug)]
 struct RuleSetArgs {
-    /// The rule set; defaults to $PAYRULES_RULES, else the bundled examples/rulesets/default.toml.
+    /// The rule set; defaults to $PAYRULES_RULES, else the `rules` of a
+    /// payrules.toml (here, then in the user's config folder), else the
+    /// bundled one built into payrules.
     #[arg(long, env = "PAYRULES_RULES")]
     rules: Option<PathBuf>,
 
@@ -214,23 +208,26 @@ struct RuleSetArgs {
     trust: TrustArgs,
 }
 
+/// A started host, the rule set it loaded, and where the rule set came from.
+type Loaded = (Host, std::sync::Arc<payrules_host::RuleSet>, bundled::Origin);
+
 impl RuleSetArgs {
     /// Starts the host and loads the rule set with every plugin.
-    fn load(&self) -> Result<(Host, std::sync::Arc<payrules_host::RuleSet>)> {
+    fn load(&self) -> Result<Loaded> {
         self.load_with(false)
     }
 
     /// Starts the host and loads the rule set, each plugin at the first
     /// claim routed to it: checking claims of one payer loads one plugin.
-    fn load_on_demand(&self) -> Result<(Host, std::sync::Arc<payrules_host::RuleSet>)> {
+    fn load_on_demand(&self) -> Result<Loaded> {
         self.load_with(true)
     }
 
-    fn load_with(&self, on_demand: bool) -> Result<(Host, std::sync::Arc<payrules_host::RuleSet>)> {
+    fn load_with(&self, on_demand: bool) -> Result<Loaded> {
         let host = self.cache.host_trusting(&self.trust)?;
-        let rules_path = self.rules.clone().unwrap_or_else(|| PathBuf::from(BUNDLED_RULES));
+        let (rules_path, origin) = bundled::rule_set(self.rules.as_deref())?;
         let rule_set = load_rule_set(&host, &rules_path, on_demand)?;
-        Ok((host, rule_set))
+        Ok((host, rule_set, origin))
     }
 }
 
@@ -392,7 +389,7 @@ fn init_tracing(verbose: u8, quiet: bool, json: bool) {
 
 fn check(args: &CheckArgs) -> Result<u8> {
     let started = std::time::Instant::now();
-    let (host, rule_set) = args.rule_set.load_on_demand()?;
+    let (host, rule_set, origin) = args.rule_set.load_on_demand()?;
     let claims_bytes = rule_set.file_limits.claims_bytes;
     let inputs = args.files.iter().flat_map(|file| payrules_intake::read_claims(file, claims_bytes));
 
@@ -431,8 +428,13 @@ fn check(args: &CheckArgs) -> Result<u8> {
     progress.finish();
     let label = format!("{}@{}", rule_set.name, rule_set.version);
     match args.format {
-        Format::Table => writeln!(out, "{}", summary.line())?,
-        Format::Json => writeln!(out, "{}", summary.record(&label, started.elapsed()))?,
+        Format::Table => {
+            writeln!(out, "{}", summary.line())?;
+            if origin == bundled::Origin::Bundled {
+                writeln!(out, "rule set {label}: the one bundled with payrules (--rules FILE for another)")?;
+            }
+        }
+        Format::Json => writeln!(out, "{}", summary.record(&label, origin.as_str(), started.elapsed()))?,
     }
     out.flush()?;
     Ok(check_exit(&summary, args.deny_warnings))

@@ -10,12 +10,12 @@ use anyhow::{Context, Result};
 use payrules_server::replay::{Replayed, replay};
 use payrules_server::{Limits, ServerConfig};
 
-use crate::{BUNDLED_RULES, CacheArgs, EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_FINDINGS, Format, TrustArgs, render};
+use crate::{CacheArgs, EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_FINDINGS, Format, TrustArgs, render};
 
 /// Arguments of `payrules serve`.
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
-    /// The rule set; reloads read this file again. Defaults to $PAYRULES_RULES, else the bundled one.
+    /// The rule set; reloads read this file again. Defaults to $PAYRULES_RULES, else a payrules.toml's, else the bundled one.
     #[arg(long, env = "PAYRULES_RULES")]
     rules: Option<PathBuf>,
 
@@ -99,7 +99,7 @@ pub fn serve(args: &ServeArgs) -> Result<u8> {
         (None, None) => PathBuf::new(),
     };
     let config = ServerConfig {
-        rules: args.rules.clone().unwrap_or_else(|| PathBuf::from(BUNDLED_RULES)),
+        rules: crate::bundled::rule_set(args.rules.as_deref())?.0,
         listen: args.listen,
         workers,
         admin_token_file: args.admin_token_file.clone(),

@@ -217,3 +217,122 @@ fn fix_json_reports_each_claim_and_needs_a_file_for_the_corrections() {
     assert_eq!(document["summary"]["corrected"], corrected);
     assert!(fixed.is_file());
 }
+
+/// A copy of the binary somewhere else, with no checkout, no files beside
+/// it and an empty home, checks a claim with the rule set built into it.
+#[test]
+fn a_copied_binary_checks_claims_with_the_bundled_rule_set_and_a_config_file_can_name_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = dir.path().join("payrules");
+    std::fs::copy(env!("CARGO_BIN_EXE_payrules"), &binary).unwrap();
+    std::fs::copy(support::root().join("examples/claims/hip-replacement.toml"), dir.path().join("claim.toml")).unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(&binary)
+            .args(args)
+            .current_dir(dir.path())
+            .env_clear()
+            .env("HOME", &home)
+            .output()
+            .unwrap()
+    };
+    let output = run(&["check", "--format", "json", "claim.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let records = json_lines(&output.stdout);
+    assert_eq!(records[0]["status"], "evaluated", "{}", records[0]);
+    assert_eq!(
+        records[0]["totals"]["expected_payment"], "54.23",
+        "the seed claim as the checkout's rule set prices it"
+    );
+    assert_eq!(records[1]["rule_set_origin"], "bundled");
+    let table = text(&run(&["check", "claim.toml"]).stdout);
+    assert!(table.contains("rule set default@2026.1: the one bundled with payrules"), "the report says so: {table}");
+
+    // A file of the bundle changed on disk is written again, not trusted.
+    let bundled =
+        std::fs::read_dir(home.join(".local/share/payrules/bundled")).unwrap().next().unwrap().unwrap().path();
+    let data = bundled.join("examples/data/gpci-SAMPLE.csv");
+    std::fs::write(&data, "not a GPCI file\n").unwrap();
+    let again = run(&["check", "--format", "json", "claim.toml"]);
+    assert_eq!(json_lines(&again.stdout)[0]["totals"]["expected_payment"], "54.23", "{}", text(&again.stderr));
+    assert_ne!(std::fs::read_to_string(&data).unwrap(), "not a GPCI file\n");
+
+    // payrules.toml in the working folder names the default; --rules still wins.
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    let plugin = support::built("plugins/self-pay");
+    let sha = payrules_host::sha256_hex(&std::fs::read(&plugin).unwrap());
+    let text_rules = format!(
+        "name = \"cash-only\"\nversion = \"1\"\nplugin_dirs = [\"{}\"]\n[[payer]]\nname = \"cash\"\npayer_ids = [\"MEDICARE\"]\nplugin = \"{}\"\nsha256 = \"{sha}\"\neffective_from = 2020-01-01\n[payer.config]\ndiscount_percent = 0\nprice_list = {{ \"97110\" = \"60.00\" }}\n",
+        plugin.parent().unwrap().display(),
+        plugin.display()
+    );
+    std::fs::write(rules.join("cash.toml"), text_rules).unwrap();
+    std::fs::write(dir.path().join("payrules.toml"), "# the clinic's default\nrules = \"rules/cash.toml\"\n").unwrap();
+    let configured = run(&["check", "--format", "json", "claim.toml"]);
+    let records = json_lines(&configured.stdout);
+    assert_eq!(records[0]["receipt"]["rule_set"], "cash-only@1", "{}", text(&configured.stderr));
+    assert_eq!(records[1]["rule_set_origin"], "config");
+    let given = run(&[
+        "check",
+        "--format",
+        "json",
+        "--rules",
+        bundled.join("examples/rulesets/default.toml").to_str().unwrap(),
+        "claim.toml",
+    ]);
+    assert_eq!(json_lines(&given.stdout)[1]["rule_set_origin"], "given");
+}
+
+/// Errors name the line where the field is written, not the claim's first
+/// line, and a refused payer configuration names the rule set, the entry
+/// and the line of its key rather than a column of JSON no one wrote.
+#[test]
+fn located_errors_point_at_the_line_of_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read_to_string(support::root().join("examples/claims/hip-replacement.toml")).unwrap();
+    let line_of = |text: &str, needle: &str| text.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
+
+    let units = seed.replacen("units = 3", "units = \"three\"", 1);
+    std::fs::write(dir.path().join("units.toml"), &units).unwrap();
+    let wrong_npi = seed.replacen("npi = \"1234567893\"", "npi = \"1234567890\"", 1);
+    assert_ne!(wrong_npi, seed, "the seed claim has the billing NPI this test breaks");
+    std::fs::write(dir.path().join("npi.toml"), &wrong_npi).unwrap();
+    let claim: serde_json::Value = serde_json::to_value(support::claim("J-1")).unwrap();
+    let mut pretty = serde_json::to_string_pretty(&claim).unwrap();
+    pretty = pretty.replacen("\"1234567893\"", "\"1234567890\"", 1);
+    std::fs::write(dir.path().join("npi.json"), &pretty).unwrap();
+
+    let errors = |file: &str| -> String {
+        let output = payrules(&["check", "--format", "json", dir.path().join(file).to_str().unwrap()]);
+        support::claim_record(&output.stdout)["error"].as_str().unwrap().to_owned()
+    };
+    let error = errors("units.toml");
+    assert!(error.contains(&format!("units.toml:{}: `lines[0].units`", line_of(&units, "units = "))), "{error}");
+    let error = errors("npi.toml");
+    let npi_line = units.lines().position(|l| l.starts_with("npi = \"1234567893\"")).unwrap() + 1;
+    assert!(error.contains(&format!("npi.toml:{npi_line}: `billing_provider.npi`")), "{error}");
+    let error = errors("npi.json");
+    let json_line = pretty.lines().position(|l| l.contains("\"1234567890\"")).unwrap() + 1;
+    assert!(json_line > 1 && error.contains(&format!("npi.json:{json_line}: `billing_provider.npi`")), "{error}");
+
+    let rules = std::fs::read_to_string(support::default_rules()).unwrap();
+    let broken = rules
+        .replacen("coinsurance_percent = 20", "coinsurance_percent = \"twenty\"", 1)
+        .replace("../../target/plugins", &support::root().join("target/plugins").display().to_string())
+        .replace("\"../data/", &format!("\"{}/examples/data/", support::root().display()));
+    let rules_file = dir.path().join("broken.toml");
+    std::fs::write(&rules_file, &broken).unwrap();
+    let rules_arg = rules_file.to_str().unwrap();
+    let output =
+        payrules(&["diff", "--base", rules_arg, "--candidate", rules_arg, "examples/claims/hip-replacement.toml"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    let key_line = line_of(&broken, "coinsurance_percent = \"twenty\"");
+    let expected = format!(
+        "{rules_arg} line {key_line}: payer `medicare`: plugin `medicare` refused its configuration: `coinsurance_percent`: invalid type: string \"twenty\", expected u32"
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+    assert!(!stderr.contains("column"), "no position in JSON the user never wrote: {stderr}");
+}

@@ -119,7 +119,7 @@ fn an_invalid_configuration_is_refused_at_load_naming_the_key() {
         std::fs::write(&rules, text).unwrap();
         let error = support::host().load_rule_set(&rules).unwrap_err();
         let message = error.to_string();
-        assert!(matches!(error, LoadError::InvalidConfig { .. }), "{config}: {error:?}");
+        assert!(matches!(error, LoadError::InvalidConfig(_)), "{config}: {error:?}");
         assert!(message.contains("payer `only`") && message.contains(reason), "{config}: {message}");
         if !field.is_empty() {
             assert!(message.contains(&format!("`{field}`")), "{config}: {message}");

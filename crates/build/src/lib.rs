@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 
 /// The target plugins are built for.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -171,7 +171,9 @@ impl Build {
             .arg("--target-dir")
             .arg(&self.target_dir)
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", remap_flags(&self.workspace))
-            // A build script's own flags and target dir must not leak into this build.
+            // A build script's own flags and target dir, and clippy's wrapper
+            // when `cargo clippy` runs one, must not leak into this build.
+            .env_remove("RUSTC_WORKSPACE_WRAPPER")
             .env_remove("RUSTFLAGS")
             .env_remove("CARGO_ENCODED_RUSTFLAGS")
             .env_remove("CARGO_TARGET_DIR")
@@ -242,6 +244,28 @@ fn componentize_failed(core: &Path, error: impl std::fmt::Display) -> BuildError
 /// The lowercase hex sha256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
+}
+
+/// A sha256 fed piece by piece, for a digest over several files.
+#[derive(Default)]
+pub struct Digest(Sha256);
+
+impl Digest {
+    /// A digest of nothing yet.
+    pub fn new() -> Digest {
+        Digest::default()
+    }
+
+    /// Feeds `bytes`, with their length first so pieces cannot run together.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(u64::try_from(bytes.len()).unwrap_or(u64::MAX).to_le_bytes());
+        self.0.update(bytes);
+    }
+
+    /// The lowercase hex digest.
+    pub fn finish(self) -> String {
+        hex::encode(self.0.finalize())
+    }
 }
 
 /// The workspace root of the crate in `dir`: the nearest folder at or above

@@ -339,8 +339,9 @@ impl CompileCache {
     }
 }
 
-/// The directory must be the current user's and writable by no one else.
-fn check_private_dir(dir: &Path) -> Result<(), CacheError> {
+/// The directory must be the current user's and writable by no one else:
+/// what payrules asks of any folder it writes files into and later trusts.
+pub fn check_private_dir(dir: &Path) -> Result<(), CacheError> {
     let metadata = std::fs::metadata(dir).map_err(io_error(dir))?;
     if !metadata.is_dir() {
         return Err(CacheError::Insecure { path: dir.to_path_buf(), reason: "it is not a directory".to_owned() });

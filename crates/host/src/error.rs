@@ -112,15 +112,8 @@ pub enum LoadError {
         supported: String,
     },
     /// The plugin refused the payer's configuration.
-    #[error("payer `{entry}`: plugin `{plugin}` refused its configuration: {message}")]
-    InvalidConfig {
-        /// The payer entry.
-        entry: String,
-        /// The plugin's name.
-        plugin: String,
-        /// The plugin's reason, naming the key.
-        message: String,
-    },
+    #[error("{0}")]
+    InvalidConfig(Box<ConfigRefusal>),
     /// A reference data file could not be read.
     #[error("rule set `{path}`: reference data: {cause}")]
     Data {
@@ -139,4 +132,40 @@ pub enum LoadError {
         /// What went wrong.
         message: String,
     },
+}
+
+/// A payer configuration a plugin refused, and where in the rule set.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{}: payer `{entry}`: plugin `{plugin}` refused its configuration: {}",
+    at_line(rule_set, *line),
+    refusal(field, message)
+)]
+pub struct ConfigRefusal {
+    /// The rule set file.
+    pub rule_set: PathBuf,
+    /// The line of the refused key in it, where it could be found.
+    pub line: Option<usize>,
+    /// The payer entry.
+    pub entry: String,
+    /// The plugin's name.
+    pub plugin: String,
+    /// The refused key's path under the entry's `[payer.config]`; empty
+    /// for the configuration as a whole.
+    pub field: String,
+    /// What the plugin expected.
+    pub message: String,
+}
+
+/// `file line N`, or the file alone when the line is not known.
+fn at_line(file: &std::path::Path, line: Option<usize>) -> String {
+    match line {
+        Some(line) => format!("{} line {line}", file.display()),
+        None => file.display().to_string(),
+    }
+}
+
+/// A configuration refusal as the plugin gave it: the key, then what was expected.
+fn refusal(field: &str, message: &str) -> String {
+    if field.is_empty() { message.to_owned() } else { format!("`{field}`: {message}") }
 }

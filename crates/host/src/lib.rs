@@ -21,6 +21,7 @@ mod failure;
 pub mod files;
 pub mod impact;
 pub mod kit;
+pub mod locate;
 mod plugin;
 mod report;
 pub mod routing;
@@ -31,7 +32,7 @@ pub mod signing;
 
 pub use cache::{CacheError, CacheKey, CompileCache};
 pub use contract::SUPPORTED_VERSIONS;
-pub use error::{HostError, LoadError};
+pub use error::{ConfigRefusal, HostError, LoadError};
 pub use failure::{EvaluationFailure, FailureKind};
 pub use plugin::{Plugin, sha256_hex};
 pub use report::{ClaimReport, Receipt, Verdict};

@@ -342,7 +342,7 @@ impl PluginInstance {
         &mut self,
         limits: &SandboxLimits,
         config_json: &str,
-    ) -> Result<Result<(), String>, EvaluationFailure> {
+    ) -> Result<Result<(), ConfigError>, EvaluationFailure> {
         let (result, _) = self.call(limits, |policy, store| {
             let refused: Result<(), latest::t::ConfigError> = match policy {
                 PolicyBindings::V0_1_0(p) => {
@@ -361,7 +361,7 @@ impl PluginInstance {
             };
             Ok(refused.map_err(ConfigError::from))
         })?;
-        Ok(result.map_err(|e| e.to_string()))
+        Ok(result)
     }
 
     /// Evaluates one claim; returns the plugin's answer and the fuel used.

@@ -318,7 +318,7 @@ pub fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
     let message = error.message().replace('\n', " ");
     match error.span() {
         Some(span) => {
-            let line = text.get(..span.start).map_or(1, |before| before.matches('\n').count() + 1);
+            let line = crate::locate::line_of_offset(text, span.start);
             format!("line {line}: {message}")
         }
         None => message,

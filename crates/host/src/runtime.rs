@@ -82,6 +82,10 @@ pub struct PayerPolicyEntry {
     pub never_above_charge: bool,
     /// The largest plugin file read when the plugin is loaded on demand.
     max_plugin_bytes: u64,
+    /// The rule set file the entry is in, and its place among the
+    /// `[[payer]]` entries: where a refused configuration key is reported.
+    rule_set_path: Arc<Path>,
+    index: usize,
 }
 
 /// When a rule set's plugins are compiled, instantiated and configured.
@@ -108,6 +112,17 @@ impl PayerPolicyEntry {
             expected_sha256: Some(&self.plugin_sha256),
             max_bytes: self.max_plugin_bytes,
         }
+    }
+
+    /// The line of the rule set where the configuration key `field` of this
+    /// entry is written, read again from the file since it is only needed
+    /// to report a refusal.
+    fn config_line(&self, field: &str) -> Option<usize> {
+        use crate::locate::{Step, steps, toml_line};
+        let text = std::fs::read_to_string(&self.rule_set_path).ok()?;
+        let mut path = vec![Step::Key("payer".to_owned()), Step::Index(self.index), Step::Key("config".to_owned())];
+        path.extend(steps(field));
+        toml_line(&text, &path)
     }
 
     /// Whether the entry covers `date`.
@@ -206,7 +221,8 @@ impl Host {
         let mut loaded: HashMap<(PathBuf, String), Arc<Plugin>> = HashMap::new();
         let mut entries = Vec::with_capacity(file.payers.len());
         let allowed = allowed_plugin_dirs(base, &file.plugin_dirs);
-        for entry in &file.payers {
+        let rule_set_path: Arc<Path> = Arc::from(path);
+        for (index, entry) in file.payers.iter().enumerate() {
             let plugin_path = base.join(&entry.plugin);
             check_plugin_place(path, &entry.name, &plugin_path, &allowed)?;
             let grants = Grants {
@@ -227,6 +243,8 @@ impl Host {
                 data: GrantedData::new(Arc::clone(&tables), grants),
                 never_above_charge: entry.never_above_charge,
                 max_plugin_bytes: file_limits.plugin_bytes,
+                rule_set_path: Arc::clone(&rule_set_path),
+                index,
             };
             match loading {
                 Loading::Eager => {
@@ -282,9 +300,16 @@ impl Host {
     ) -> Result<PluginInstance, LoadError> {
         self.configured_instance(plugin, limits, &entry.config_json, entry.data.clone()).map_err(
             |failure| match failure {
-                Configure::Refused(message) => {
-                    LoadError::InvalidConfig { entry: entry.name.clone(), plugin: plugin.info.name.clone(), message }
-                }
+                Configure::Refused(refused) => LoadError::InvalidConfig(Box::new(crate::error::ConfigRefusal {
+                    line: entry.config_line(&refused.field),
+                    rule_set: entry.rule_set_path.to_path_buf(),
+                    entry: entry.name.clone(),
+                    plugin: plugin.info.name.clone(),
+                    field: refused.field,
+                    // The plugin read its configuration as JSON; a position
+                    // in that JSON means nothing to the rule set's author.
+                    message: crate::locate::without_json_position(&refused.message).to_owned(),
+                })),
                 Configure::Failed(failure) => LoadError::PluginFailed {
                     entry: entry.name.clone(),
                     path: entry.plugin_path.clone(),
@@ -360,7 +385,7 @@ impl Host {
 }
 
 enum Configure {
-    Refused(String),
+    Refused(payrules_model::ConfigError),
     Failed(EvaluationFailure),
 }
 

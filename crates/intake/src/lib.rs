@@ -6,6 +6,7 @@
 
 pub mod batch;
 mod fix;
+mod json_locate;
 mod read;
 mod records;
 

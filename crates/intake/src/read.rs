@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use payrules_host::locate::{LineCounter, Step, steps, toml_line};
 use payrules_model::Claim;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -267,26 +268,6 @@ impl ClaimInput {
     }
 }
 
-/// Line numbers of increasing byte offsets, counted on from the last one asked,
-/// so numbering every claim in a large file stays linear.
-struct LineCounter {
-    offset: usize,
-    line: usize,
-}
-
-impl LineCounter {
-    fn new() -> LineCounter {
-        LineCounter { offset: 0, line: 1 }
-    }
-
-    /// The 1-based line of `offset` in `text`; offsets must not decrease.
-    fn line_at(&mut self, text: &str, offset: usize) -> usize {
-        self.line += text.get(self.offset..offset).map_or(0, |between| between.matches('\n').count());
-        self.offset = offset.max(self.offset);
-        self.line
-    }
-}
-
 #[derive(Deserialize)]
 struct IdOnly {
     id: Option<serde_json::Value>,
@@ -304,9 +285,9 @@ fn read_json(name: String, text: String) -> (ClaimInputs, bool) {
         },
     };
     let many = ranges.len() > 1;
-    let mut lines = LineCounter::new();
+    let mut lines = LineCounter::default();
     let claims = Box::new(ranges.into_iter().enumerate().map(move |(index, (start, end))| {
-        let first_line = lines.line_at(&text, start);
+        let first_line = lines.line_at(text.as_bytes(), start);
         let raw = text.get(start..end).unwrap_or_default();
         let source =
             if many { format!("{name}:{first_line} (claim {})", index + 1) } else { format!("{name}:{first_line}") };
@@ -424,7 +405,8 @@ pub fn json_claim(name: &str, source: &str, first_line: usize, raw: &str) -> Cla
         let mut deserializer = serde_json::Deserializer::from_str(raw);
         serde_path_to_error::deserialize::<_, Claim>(&mut deserializer).map_err(|error| {
             let line = first_line + error.inner().line().saturating_sub(1);
-            format!("{name}:{line}: `{}`: {}", error.path(), strip_position(&error.inner().to_string()))
+            let message = error.inner().to_string();
+            format!("{name}:{line}: `{}`: {}", error.path(), payrules_host::locate::without_json_position(&message))
         })
     });
     // The id is read a second time only for a claim that failed, to name it.
@@ -435,22 +417,25 @@ pub fn json_claim(name: &str, source: &str, first_line: usize, raw: &str) -> Cla
             other => other.to_string(),
         }),
     };
-    let claim = parsed.and_then(|claim| validated(name, first_line, claim));
+    let located =
+        |field: &str| crate::json_locate::json_line(raw, &steps(field)).map(|line| first_line + line.saturating_sub(1));
+    let claim = parsed.and_then(|claim| validated(name, first_line, claim, located));
     ClaimInput { source: source.to_owned(), claim_id, claim, whole: false }
 }
 
-/// serde_json appends "at line L column C" relative to the claim; the caller
-/// reports the absolute line instead.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(at) => message.get(..at).unwrap_or(message).to_owned(),
-        None => message.to_owned(),
-    }
+/// `claim` if it passes the model's checks, else the error at the line
+/// `locate` finds for the refused field (the claim's `line` if none).
+fn validated(name: &str, line: usize, claim: Claim, locate: impl Fn(&str) -> Option<usize>) -> Result<Claim, String> {
+    claim.validate().map_err(|error| format!("{name}:{}: {error}", locate(&error.field).unwrap_or(line)))?;
+    Ok(claim)
 }
 
-fn validated(name: &str, line: usize, claim: Claim) -> Result<Claim, String> {
-    claim.validate().map_err(|error| format!("{name}:{line}: {error}"))?;
-    Ok(claim)
+/// The line of the TOML `text` where `field` of its `index`th claim is
+/// (the claim itself when the text is not a `[[claims]]` batch).
+fn toml_field_line(text: &str, batch: bool, index: usize, field: &str) -> Option<usize> {
+    let mut path = if batch { vec![Step::Key("claims".to_owned()), Step::Index(index)] } else { Vec::new() };
+    path.extend(steps(field));
+    toml_line(text, &path)
 }
 
 /// The claims of a TOML text, and whether it holds `[[claims]]`.
@@ -476,8 +461,8 @@ fn read_toml_fast(name: &str, text: &str) -> Option<(Vec<ClaimInput>, bool)> {
     let batch = text.lines().any(|line| line.trim_start().starts_with("[[claims]]"));
     let claims: Vec<(usize, Claim)> = if batch {
         let batch = toml::from_str::<Batch>(text).ok()?;
-        let mut lines = LineCounter::new();
-        batch.claims.into_iter().map(|c| (lines.line_at(text, c.span().start), c.into_inner())).collect()
+        let mut lines = LineCounter::default();
+        batch.claims.into_iter().map(|c| (lines.line_at(text.as_bytes(), c.span().start), c.into_inner())).collect()
     } else {
         vec![(1, toml::from_str::<Claim>(text).ok()?)]
     };
@@ -488,7 +473,8 @@ fn read_toml_fast(name: &str, text: &str) -> Option<(Vec<ClaimInput>, bool)> {
         .map(|(index, (line, claim))| {
             let source = toml_source(name, line, index, many);
             let claim_id = Some(claim.id.clone());
-            ClaimInput { source, claim_id, claim: validated(name, line, claim), whole: false }
+            let claim = validated(name, line, claim, |field| toml_field_line(text, batch, index, field));
+            ClaimInput { source, claim_id, claim, whole: false }
         })
         .collect();
     Some((inputs, batch))
@@ -518,8 +504,12 @@ fn read_toml_located(name: &str, text: &str) -> (Vec<ClaimInput>, bool) {
     let claims: Vec<(usize, toml::Table)> = if batch {
         match toml::from_str::<Wrapped>(text) {
             Ok(wrapped) => {
-                let mut lines = LineCounter::new();
-                wrapped.claims.into_iter().map(|c| (lines.line_at(text, c.span().start), c.into_inner())).collect()
+                let mut lines = LineCounter::default();
+                wrapped
+                    .claims
+                    .into_iter()
+                    .map(|c| (lines.line_at(text.as_bytes(), c.span().start), c.into_inner()))
+                    .collect()
             }
             Err(error) => {
                 let message = format!(
@@ -539,11 +529,14 @@ fn read_toml_located(name: &str, text: &str) -> (Vec<ClaimInput>, bool) {
         .map(|(index, (line, table))| {
             let claim_id = table.get("id").map(|id| id.as_str().map_or_else(|| id.to_string(), str::to_owned));
             let source = toml_source(name, line, index, many);
+            let located = |field: &str| toml_field_line(text, batch, index, field);
             let claim = serde_path_to_error::deserialize::<_, Claim>(toml::Value::Table(table))
                 .map_err(|error| {
-                    format!("{name}:{line}: `{}`: {}", error.path(), error.inner().message().replace('\n', " "))
+                    let field = error.path().to_string();
+                    let at = located(&field).unwrap_or(line);
+                    format!("{name}:{at}: `{field}`: {}", error.inner().message().replace('\n', " "))
                 })
-                .and_then(|claim| validated(name, line, claim));
+                .and_then(|claim| validated(name, line, claim, located));
             ClaimInput { source, claim_id, claim, whole: false }
         })
         .collect();

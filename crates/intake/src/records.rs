@@ -272,17 +272,24 @@ impl CheckSummary {
     }
 
     /// The summary as the last JSON record of a run under `rule_set`
-    /// (`name@version`) that took `elapsed`.
-    pub fn record(&self, rule_set: &str, elapsed: std::time::Duration) -> String {
+    /// (`name@version`, from `origin`: given, config or bundled) that took
+    /// `elapsed`.
+    pub fn record(&self, rule_set: &str, origin: &str, elapsed: std::time::Duration) -> String {
         #[derive(Serialize)]
         struct SummaryRecord<'a> {
             schema_version: u32,
             summary: &'a CheckSummary,
             rule_set: &'a str,
+            rule_set_origin: &'a str,
             elapsed_ms: u128,
         }
-        let record =
-            SummaryRecord { schema_version: SCHEMA_VERSION, summary: self, rule_set, elapsed_ms: elapsed.as_millis() };
+        let record = SummaryRecord {
+            schema_version: SCHEMA_VERSION,
+            summary: self,
+            rule_set,
+            rule_set_origin: origin,
+            elapsed_ms: elapsed.as_millis(),
+        };
         serde_json::to_string(&record).unwrap_or_else(|error| {
             serde_json::json!({ "status": "failed", "error": format!("the summary could not be written: {error}") })
                 .to_string()

@@ -33,6 +33,7 @@ pub fn for_each_csv_row(
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes.as_slice());
     let mut record = csv::ByteRecord::new();
     let mut fields: Vec<String> = Vec::new();
+    let mut lines = crate::locate::LineCounter::default();
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(false) => return Ok(()),
@@ -42,7 +43,13 @@ pub fn for_each_csv_row(
                 return Err(DataError::Row { path: path.to_path_buf(), line, message: format!("not CSV: {error}") });
             }
         }
-        let line = record.position().map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+        // The reader counts a record from before the blank lines it skips,
+        // so the line is worked out here from the first byte that is not a
+        // line break.
+        let start = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
+        let skipped =
+            bytes.get(start..).map_or(0, |rest| rest.iter().take_while(|b| matches!(b, b'\n' | b'\r')).count());
+        let line = lines.line_at(&bytes, start.saturating_add(skipped));
         fields.clear();
         fields.extend(record.iter().map(|field| field.iter().map(|b| char::from(*b)).collect::<String>()));
         row(line, &fields)?;
