@@ -10,8 +10,9 @@
 //! folder (`$XDG_DATA_HOME/payrules/bundled/<digest>/`, else
 //! `~/.local/share/payrules/bundled/<digest>/`, a folder only its owner may
 //! write), with the layout it has in the repository so its relative paths
-//! hold, and checked against the embedded bytes on every use: a file changed
-//! on disk is written again, never trusted.
+//! hold. Its files are compared with the embedded bytes whenever any of
+//! them has changed size, time or inode since the last comparison (`.compared`
+//! records them), and a file that differs is written again, never trusted.
 
 use std::path::{Path, PathBuf};
 
@@ -115,6 +116,13 @@ fn write_out() -> Result<PathBuf> {
     payrules_host::cache::check_private_dir(&root).context("not writing the bundled rule set there")?;
     let id = embedded::BUNDLE_ID.get(..16).unwrap_or(embedded::BUNDLE_ID);
     let dir = root.join(id);
+    let seal = dir.join(SEAL);
+    // A bundle whose files all still have the size, time and inode they had
+    // when it was last compared is not read again: comparing 2.5 MB of
+    // plugins on every run would cost a one-claim check a quarter more.
+    if std::fs::read_to_string(&seal).is_ok_and(|sealed| sealed == fingerprint(&dir)) {
+        return Ok(dir.join(embedded::BUNDLED_RULES));
+    }
     for (relative, bytes) in embedded::BUNDLED_FILES {
         let path = dir.join(relative);
         if std::fs::read(&path).is_ok_and(|on_disk| on_disk == *bytes) {
@@ -128,7 +136,28 @@ fn write_out() -> Result<PathBuf> {
         std::fs::write(&partial, bytes).with_context(|| format!("cannot write {}", partial.display()))?;
         std::fs::rename(&partial, &path).with_context(|| format!("cannot write {}", path.display()))?;
     }
+    // A seal that cannot be written only means comparing again next time.
+    let _ = std::fs::write(&seal, fingerprint(&dir));
     Ok(dir.join(embedded::BUNDLED_RULES))
+}
+
+/// The file in a written-out bundle that records what its files looked like
+/// when they were last found equal to the embedded ones.
+const SEAL: &str = ".compared";
+
+/// Each bundled file's size, modification time and inode, one line each:
+/// what changes when anything writes the file.
+fn fingerprint(dir: &Path) -> String {
+    use std::os::unix::fs::MetadataExt as _;
+    let mut text = String::new();
+    for (relative, _) in embedded::BUNDLED_FILES {
+        let line = match std::fs::metadata(dir.join(relative)) {
+            Ok(m) => format!("{relative} {} {}.{} {}\n", m.len(), m.mtime(), m.mtime_nsec(), m.ino()),
+            Err(_) => format!("{relative} missing\n"),
+        };
+        text.push_str(&line);
+    }
+    text
 }
 
 #[cfg(test)]
