@@ -174,7 +174,7 @@ fn every_route_answers_as_the_cli_would() {
         let (status, ready) = text("/readyz").await;
         assert_eq!(
             (status, serde_json::from_str::<Value>(&ready).unwrap()),
-            (200, json!({"ready": true, "rule_set": "default@2026.1"}))
+            (200, json!({"schema_version": 1, "ready": true, "rule_set": "default@2026.1"}))
         );
 
         // The active rule set: its entries, plugins and the file's own hash.

@@ -143,7 +143,9 @@ async fn refused(error: BoxError) -> Response {
 
 /// An error answer: `{"status": 413, "error": "..."}`.
 fn problem(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "status": status.as_u16(), "error": message }))).into_response()
+    let body =
+        json!({ "schema_version": payrules_intake::SCHEMA_VERSION, "status": status.as_u16(), "error": message });
+    (status, Json(body)).into_response()
 }
 
 async fn not_found() -> Response {
@@ -159,7 +161,8 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
         return problem(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
     }
     let active = app.rules.active();
-    Json(json!({ "ready": true, "rule_set": label(&active.rule_set) })).into_response()
+    Json(json!({ "schema_version": payrules_intake::SCHEMA_VERSION, "ready": true, "rule_set": label(&active.rule_set) }))
+        .into_response()
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> Response {
@@ -230,6 +233,7 @@ async fn rule_set(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
         })
         .collect();
     Json(json!({
+        "schema_version": payrules_intake::SCHEMA_VERSION,
         "rule_set": label(rules),
         "name": rules.name,
         "version": rules.version,
@@ -256,7 +260,15 @@ async fn reload(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
         }
     };
     let status = if attempt.outcome == "succeeded" { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    (status, Json(attempt)).into_response()
+    (status, Json(Versioned { schema_version: payrules_intake::SCHEMA_VERSION, body: attempt })).into_response()
+}
+
+/// A response body with the records' schema version beside its own fields.
+#[derive(serde::Serialize)]
+struct Versioned<T: serde::Serialize> {
+    schema_version: u32,
+    #[serde(flatten)]
+    body: T,
 }
 
 /// Query flags of `/v1/check`, as the CLI's flags.
