@@ -170,13 +170,20 @@ fn replay(
                 Err(error) => return Replayed { text: None, impact: Impact::Failed(error.into()) },
             };
             if let Some(object) = value.as_object_mut() {
+                object.insert("schema_version".to_owned(), json!(payrules_intake::SCHEMA_VERSION));
                 object.insert("source".to_owned(), json!(claim_input.source));
                 object.insert("status".to_owned(), json!("changed"));
             }
             Some(value.to_string())
         }
         (Format::Json, None) => {
-            Some(json!({ "source": claim_input.source, "claim_id": claim.id, "status": "unchanged" }).to_string())
+            let record = json!({
+                "schema_version": payrules_intake::SCHEMA_VERSION,
+                "source": claim_input.source,
+                "claim_id": claim.id,
+                "status": "unchanged",
+            });
+            Some(record.to_string())
         }
     };
     Replayed { text, impact: Impact::Compared(impact) }
@@ -223,7 +230,15 @@ pub fn diff(args: &DiffArgs) -> Result<u8> {
     progress.finish();
     match args.format {
         Format::Table => write!(out, "{}", summary_text(&summary, &names.0, &names.1))?,
-        Format::Json => writeln!(out, "{}", json!({ "summary": summary, "base": names.0, "candidate": names.1 }))?,
+        Format::Json => {
+            let record = json!({
+                "schema_version": payrules_intake::SCHEMA_VERSION,
+                "summary": summary,
+                "base": names.0,
+                "candidate": names.1,
+            });
+            writeln!(out, "{record}")?;
+        }
     }
     out.flush()?;
     Ok(if summary.unreadable > 0 {

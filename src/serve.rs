@@ -162,13 +162,23 @@ pub fn replay_log(args: &ReplayArgs) -> Result<u8> {
             return Ok(());
         }
         match args.format {
-            Format::Json => writeln!(out, "{}", serde_json::to_string(replayed).unwrap_or_default()),
+            Format::Json => {
+                let mut record = serde_json::to_value(replayed).unwrap_or_default();
+                if let Some(object) = record.as_object_mut() {
+                    object.insert("schema_version".to_owned(), payrules_intake::SCHEMA_VERSION.into());
+                }
+                writeln!(out, "{record}")
+            }
             Format::Table => writeln!(out, "{}", render::safe(&replay_line(replayed))),
         }
     })
     .with_context(|| format!("cannot read the decision log {}", args.log.display()))?;
     match args.format {
-        Format::Json => writeln!(out, "{}", serde_json::json!({ "summary": summary }))?,
+        Format::Json => writeln!(
+            out,
+            "{}",
+            serde_json::json!({ "schema_version": payrules_intake::SCHEMA_VERSION, "summary": summary })
+        )?,
         Format::Table => writeln!(
             out,
             "{} decision(s) replayed: {} same, {} differ, {} could not be replayed",

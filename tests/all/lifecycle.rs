@@ -90,6 +90,7 @@ fn diff_reports_the_claims_a_contract_change_moves_and_sums_them() {
     assert_eq!(output.status.code(), Some(1), "changes exit 1 like diff(1): {}", text(&output.stderr));
     let records = json_lines(&output.stdout);
     assert_eq!(records.len(), 601, "one record per claim, then the summary");
+    assert!(records.iter().all(|r| r["schema_version"] == 1), "every record names its schema");
     let summary = &records[600]["summary"];
     let changed: Vec<&Value> = records[..600].iter().filter(|r| r["status"] == "changed").collect();
     assert_eq!(summary["changed"].as_u64(), Some(changed.len() as u64));

@@ -842,6 +842,7 @@ fn the_decision_log_masks_patients_and_replay_finds_exactly_the_changed_claims()
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .inspect(|r| assert_eq!(r["schema_version"], 1, "{r}"))
         .filter(|r| r["status"] == "drift")
         .map(|r| r["claim_id"].as_str().unwrap().to_owned())
         .collect();
