@@ -598,7 +598,7 @@ fn each_interchange_is_read_and_written_with_its_own_delimiters() {
     std::fs::write(&file, &both).unwrap();
     let ids_and_rules = |path: &Path| -> Vec<(String, Vec<String>)> {
         let output = support::payrules(&["check", "--format", "json", path.to_str().unwrap()]);
-        text_lines_json(&output)
+        support::claim_records(&output.stdout)
             .into_iter()
             .map(|r| {
                 assert_eq!(r["status"], "evaluated", "{r}");
@@ -623,10 +623,6 @@ fn each_interchange_is_read_and_written_with_its_own_delimiters() {
     assert_eq!(ids_and_rules(&fixed), [("IX-CLEAN".to_owned(), vec![]), ("IX-OVER".to_owned(), vec![])]);
     let written = std::fs::read_to_string(&fixed).unwrap();
     assert!(written.contains("ISA|00|") && written.contains("SV1|HC>97110>GP|45|UN|1!"), "{written}");
-}
-
-fn text_lines_json(output: &Output) -> Vec<serde_json::Value> {
-    support::claim_records(&output.stdout)
 }
 
 #[test]
@@ -754,7 +750,7 @@ fn the_contract_checks_hold_through_the_payrules_binary() {
     let output =
         support::payrules(&["check", "--format", "json", "--rules", rules.to_str().unwrap(), file.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
-    let records = text_lines_json(&output);
+    let records = support::claim_records(&output.stdout);
     let by_id = |id: &str| records.iter().find(|r| r["claim_id"] == id).unwrap_or_else(|| panic!("no record for {id}"));
     assert_eq!(records.len(), 6, "one record per claim");
     assert_eq!(by_id("remember-2")["outcome"]["findings"], serde_json::json!([]), "nothing of remember-1 is seen");
@@ -805,7 +801,7 @@ fn a_json_lines_line_that_is_not_utf8_costs_only_its_own_record() {
     let bytes = [line("UTF-1").as_bytes(), b"\n{\"id\": \"\xff\xfe\"}\n", line("UTF-3").as_bytes(), b"\n"].concat();
     std::fs::write(&file, bytes).unwrap();
     let output = support::payrules(&["check", "--format", "json", file.to_str().unwrap()]);
-    let records = text_lines_json(&output);
+    let records = support::claim_records(&output.stdout);
     let statuses: Vec<&str> = records.iter().map(|r| r["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["evaluated", "invalid-input", "evaluated"], "{}", text(&output.stdout));
     assert!(records[1]["source"].as_str().unwrap().ends_with("mixed.jsonl:2"), "{}", records[1]);
